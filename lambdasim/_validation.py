@@ -1,0 +1,126 @@
+"""Validation helpers: AWS limits as annotations, and one-line error messages.
+
+Every scenario field that AWS bounds is declared with :func:`limits`, e.g.
+``memory_mb: Annotated[int, limits(128, 10240, "AWS Lambda memory")]``. A violation reads
+``functions[0].memory_mb = 64: must be 128..10240 (AWS Lambda memory)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+
+class ScenarioError(ValueError):
+    """An invalid scenario: the message names the field path, the value and the allowed range."""
+
+
+class Spec(BaseModel):
+    """Base of every scenario model: immutable, strict about unknown fields, AWS aliases allowed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def limits(lo: float | None = None, hi: float | None = None, why: str = "", *,
+           allow: tuple = ()) -> AfterValidator:
+    """An annotation checking ``lo <= value <= hi``; values in ``allow`` (e.g. -1) pass too."""
+    if lo is not None and hi is not None:
+        rng = f"{_fmt(lo)}..{_fmt(hi)}"
+    elif lo is not None:
+        rng = f">= {_fmt(lo)}"
+    else:
+        rng = f"<= {_fmt(hi)}"
+    extra = "".join(f" or {a}" for a in allow)
+    msg = f"must be {rng}{extra}" + (f" ({why})" if why else "")
+
+    def check(v: Any) -> Any:
+        if v is None or v in allow:
+            return v
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ValueError(msg)
+        return v
+
+    return AfterValidator(check)
+
+
+def field_path(loc: tuple, data: Any) -> str:
+    """Render a pydantic location as ``sources[1].workload.rate_per_s``.
+
+    Discriminated unions add their tag (e.g. ``s3``) to the location; it is not a field the
+    user wrote, so it is skipped by walking the input alongside the location.
+    """
+    out = ""
+    cur = data
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            cur = cur[part] if isinstance(cur, list | tuple) and part < len(cur) else None
+            continue
+        if isinstance(cur, dict) and part not in cur and part in [
+            str(v) for v in cur.values() if isinstance(v, str | int | bool)
+        ]:
+            continue  # a union tag
+        if "[" in part or "function-" in part:  # pydantic's internal union branch names
+            continue
+        out += f".{part}" if out else part
+        cur = cur.get(part) if isinstance(cur, dict) else None
+    return out or "scenario"
+
+
+_TYPE_MESSAGES = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "extra_forbidden": "unknown field",
+    "missing": "is required",
+    "literal_error": None,
+    "union_tag_invalid": None,
+    "union_tag_not_found": None,
+}
+
+
+def _message(err: dict) -> str:
+    kind = err["type"]
+    msg = _TYPE_MESSAGES.get(kind)
+    if msg:
+        return msg
+    text = err["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    if kind == "literal_error":
+        text = text.replace("Input should be", "must be")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = err.get("ctx", {}).get("discriminator", "kind").strip("'")
+        expected = err.get("ctx", {}).get("expected_tags", "")
+        text = f"{tag} must be one of {expected}"
+    return text
+
+
+def scenario_error(exc: ValidationError, data: Any) -> ScenarioError:
+    """Turn pydantic's error list into one :class:`ScenarioError` with a one-line message."""
+    errors = exc.errors(include_url=False)
+    err = errors[0]
+    path = field_path(err["loc"], data)
+    if err["type"] in ("missing",):
+        line = f"{path}: {_message(err)}"
+    elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        line = f"{path}: {_message(err)}"
+    elif isinstance(err["input"], dict):  # a cross-field check: its message starts at a field
+        msg = _message(err)
+        line = msg if path == "scenario" else f"{path}.{msg}"
+    else:
+        line = f"{path} = {err['input']!r}: {_message(err)}"
+    if len(errors) > 1:
+        line += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ScenarioError(line)
