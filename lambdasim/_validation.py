@@ -98,6 +98,9 @@ def _message(err: dict) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if text.startswith(prefix):
             text = text[len(prefix):]
+    if kind == "too_short":
+        n = err.get("ctx", {}).get("min_length", 1)
+        return f"must have at least {n} item{'s' if n != 1 else ''}"
     if kind == "literal_error":
         text = text.replace("Input should be", "must be")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -110,6 +113,10 @@ def _message(err: dict) -> str:
 def scenario_error(exc: ValidationError, data: Any) -> ScenarioError:
     """Turn pydantic's error list into one :class:`ScenarioError` with a one-line message."""
     errors = exc.errors(include_url=False)
+    locs = [e["loc"] for e in errors]
+    # a container's error that only echoes an error inside it (e.g. too_short) is noise
+    errors = [e for e in errors if not any(
+        len(other) > len(e["loc"]) and other[: len(e["loc"])] == e["loc"] for other in locs)]
     err = errors[0]
     path = field_path(err["loc"], data)
     if err["type"] in ("missing",):

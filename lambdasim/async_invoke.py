@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import AliasChoices, Field
 
 from ._validation import Spec, limits
-from .distributions import Distribution, Lognormal, Sampler, uniforms
+from .distributions import Distribution, Lognormal, uniforms
 from .events import DROPPED, FAILED, SUCCEEDED, PushSource
 from .workload import Workload
 

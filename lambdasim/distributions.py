@@ -118,7 +118,9 @@ class Empirical(Spec):
         return rng.choice(np.asarray(self.samples_s, dtype=float), n)
 
 
-Distribution = Annotated[Constant | Exponential | Lognormal | Empirical, Field(discriminator="dist")]
+Distribution = Annotated[
+    Constant | Exponential | Lognormal | Empirical, Field(discriminator="dist")
+]
 
 
 class Sampler:

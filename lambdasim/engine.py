@@ -39,8 +39,8 @@ class Engine:
         self.horizon = scenario.duration_s
         self.account = Account(scenario.account, scenario.functions)
         self.functions = {
-            f.name: Function(f, i, self.env, self.account,
-                             ScalingBucket.for_account(scenario.account), self.rng("function", f.name))
+            f.name: Function(f, i, self.env, self.account, ScalingBucket.for_account(
+                scenario.account), self.rng("function", f.name))
             for i, f in enumerate(scenario.functions)
         }
         self.sources = [RUNTIMES[type(s)](s, i, self) for i, s in enumerate(scenario.sources)]

@@ -22,7 +22,7 @@ Time = Annotated[float, limits(0, 31_536_000, "seconds")]
 
 
 class _Pattern(Spec):
-    record_bytes: Annotated[int, limits(1, 1_048_576, "record size, bytes; Kinesis max 1 MiB")] = 1024
+    record_bytes: Annotated[int, limits(1, 1_048_576, "bytes; a Kinesis record is <= 1 MiB")] = 1024
 
     def rate(self, t: np.ndarray) -> np.ndarray:  # pragma: no cover - overridden
         raise NotImplementedError
