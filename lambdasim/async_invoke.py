@@ -132,7 +132,7 @@ class AsyncSource(PushSource):
         out = led.view("outcome")
         gone = (out == FAILED) | (out == DROPPED)
         received = enq[~np.isnan(enq)]
-        return [
+        return super().metric_samples() + [
             ("AsyncEventsReceived", "sum", received, np.ones(len(received))),
             ("AsyncEventAge", "max", np.asarray(self._ages[0]), np.asarray(self._ages[1]) * 1e3),
             ("AsyncEventsDropped", "sum", led.view("end")[gone], np.ones(int(gone.sum()))),

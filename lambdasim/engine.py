@@ -13,15 +13,14 @@ import zlib
 import numpy as np
 import simpy
 
-from .async_invoke import AsyncSource, AsyncSourceSpec
 from .concurrency import Account, ScalingBucket
 from .events import OUTCOMES, ConservationError
 from .function import Function
 from .result import Result
 from .scenario import Scenario
-from .sync_invoke import SyncSource, SyncSourceSpec
+from .sources import KINDS
 
-RUNTIMES: dict[type, type] = {SyncSourceSpec: SyncSource, AsyncSourceSpec: AsyncSource}
+RUNTIMES: dict[type, type] = dict(KINDS)
 RECORD_DETAIL = ("full", "histogram")
 
 

@@ -131,19 +131,18 @@ class PushSource:
         raise NotImplementedError
 
     def metric_samples(self) -> list:
-        """Source-specific CloudWatch samples: (metric, statistic, times, values)."""
-        return []
+        """Metric samples ``(metric, statistic, times, values)``, statistic ``sum``, ``max`` or
+        ``mean``; aggregated per period by :meth:`Result.metrics`."""
+        led = self.ledger
+        arrival = led.view("arrival")
+        done = led.view("end")[led.view("outcome") == SUCCEEDED]
+        return [("Offered", "sum", arrival, np.ones(len(arrival))),
+                ("Succeeded", "sum", done, np.ones(len(done)))]
 
     # -- results --------------------------------------------------------------------------
     def record_stats(self, warmup: float, horizon: float) -> dict:
         """Outcome counts and latency of the events arriving after ``warmup``."""
         return ledger_stats(self.ledger, warmup, horizon)
-
-    def offered_and_succeeded(self) -> tuple[np.ndarray, np.ndarray]:
-        """Arrival times of all events, and end times of the successful ones."""
-        led = self.ledger
-        ok = led.view("outcome") == SUCCEEDED
-        return led.view("arrival"), led.view("end")[ok]
 
     def events_frame(self):
         import pandas as pd

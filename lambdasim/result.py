@@ -100,8 +100,6 @@ class Result:
             for f in engine.functions.values()], ignore_index=True)
         self._source_metrics = [(s.name, s.spec.function, s.metric_samples())
                                 for s in engine.sources]
-        self._offered = [(s.name, s.spec.function, *s.offered_and_succeeded())
-                         for s in engine.sources]
         self.summary = self._summary(engine)
         self.functions = self._functions(engine)
         self._events = ([s.events_frame() for s in engine.sources]
@@ -245,14 +243,10 @@ class Result:
             times, levels = concurrency_steps(inv.start_s.to_numpy(), end)
             add(f.name, "", "ConcurrentExecutions",
                 [_max_level(times, levels, a, a + period_s) if len(times) else 0.0 for a in t])
-        for (name, fn, samples), (_, _, offered, succeeded) in zip(
-                self._source_metrics, self._offered, strict=True):
+        for name, fn, samples in self._source_metrics:
             inv = self.invocations[self.invocations.source == name]
             thr = self.throttles[self.throttles.source == name]
             counts(inv, thr, fn, name)
-            add(fn, name, "Offered", _agg(offered, np.ones(len(offered)), "sum", period_s, nb))
-            add(fn, name, "Succeeded", _agg(succeeded, np.ones(len(succeeded)), "sum",
-                                            period_s, nb))
             for metric, stat, times, values in samples:
                 add(fn, name, metric, _agg(times, values, stat, period_s, nb))
         return pd.concat(out, ignore_index=True)

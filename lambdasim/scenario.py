@@ -4,6 +4,8 @@ validated data. Build one from a dict or a YAML file; an invalid one raises a si
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,13 +13,12 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from ._validation import ScenarioError, Spec, limits, scenario_error
-from .async_invoke import AsyncSourceSpec
 from .concurrency import AccountSpec
 from .function import FunctionSpec
 from .pricing import Pricing
-from .sync_invoke import SyncSourceSpec
+from .sources import KINDS
 
-SourceSpec = Annotated[SyncSourceSpec | AsyncSourceSpec, Field(discriminator="kind")]
+SourceSpec = Annotated[reduce(or_, (spec for spec, _ in KINDS)), Field(discriminator="kind")]
 
 
 def _unique(items, what: str) -> None:
