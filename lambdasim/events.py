@@ -127,6 +127,15 @@ class PushSource:
         first = self.ledger.add(times)
         return times, np.arange(first, first + len(times))
 
+    def close(self) -> None:
+        """Called at the horizon; what has no outcome yet is in flight."""
+
+    def check(self) -> None:
+        """Every event the workload produced has a row."""
+        if self.feeder.offered != self.ledger.n:
+            raise ConservationError(f"{self.name}: produced {self.feeder.offered} events but "
+                                    f"recorded {self.ledger.n}")
+
     def arrive(self, i: int) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 

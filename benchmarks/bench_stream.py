@@ -1,0 +1,49 @@
+"""Records simulated per wall-second and peak memory for one simulated hour of a 100-shard
+Kinesis stream at 1,000 records/s per shard (360 million records), record_detail="histogram".
+Targets: >= 3 million records per wall-second and <= 1 GiB peak RSS on a 2-core machine.
+
+    python benchmarks/bench_stream.py [--seconds 3600] [--shards 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import lambdasim as ls
+
+
+def scenario(seconds: float, shards: int) -> ls.Scenario:
+    return ls.Scenario.from_dict({
+        "duration_s": seconds,
+        "functions": [{"name": "consumer", "memory_mb": 1024,
+                       "duration": {"dist": "lognormal", "mean_s": 0.1, "cv": 0.3},
+                       "per_record_s": 0.0001}],
+        "sources": [{"name": "clicks", "kind": "kinesis", "function": "consumer",
+                     "shards": shards, "batch_size": 500, "keys": {"count": 1_000_000},
+                     "workload": {"pattern": "poisson", "rate_per_s": 1000.0 * shards,
+                                  "record_bytes": 512}}],
+    })
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=3600.0)
+    p.add_argument("--shards", type=int, default=100)
+    args = p.parse_args()
+    sc = scenario(args.seconds, args.shards)
+    t = time.perf_counter()
+    r = ls.simulate(sc, seed=1, record_detail="histogram")
+    wall = time.perf_counter() - t
+    s = r.summary.iloc[0]
+    rss_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"{args.shards} shards x {args.seconds:g} s: {s.offered:,} records "
+          f"({s.succeeded:,} processed, {s.write_throttles:,} throttled puts, "
+          f"{int(r.functions.invocations.sum()):,} invocations) in {wall:.1f} s")
+    print(f"records per wall-second: {s.offered / wall:,.0f} (target >= 3,000,000)")
+    print(f"peak RSS: {rss_gib:.2f} GiB (target <= 1 GiB)")
+
+
+if __name__ == "__main__":
+    main()
