@@ -128,7 +128,7 @@ class StreamSourceSpec(Spec):
     retry_delay_s: Annotated[float, limits(0, 3600, "seconds before a failed batch is retried")] = (
         0.0)
     throttle_backoff_min_s: Annotated[float, limits(0.001, 60, "seconds")] = 0.1
-    throttle_backoff_max_s: Annotated[float, limits(0.001, 600, "seconds")] = 5.0
+    throttle_backoff_max_s: Annotated[float, limits(0.001, 600, "seconds")] = 1.0
 
     @model_validator(mode="after")
     def _kind_rules(self):

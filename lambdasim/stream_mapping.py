@@ -4,7 +4,8 @@
   four times) while the shard is idle and keeps reading, within its share of the shard's
   5 GetRecords calls/s and 2 MB/s (shared with the other standard consumers; enhanced fan-out
   gets a dedicated 2 MB/s pushed to it, modelled as reads every 50 ms while records flow), at
-  most 10,000 records per call (DynamoDB 1,000). It reads ahead at most two batches per lane.
+  most 10,000 records per call (DynamoDB 1,000). It reads while some lane of the shard has
+  fewer than two batches waiting, so what is read ahead is bounded by what is unprocessed.
 - Batching: a batch holds records of one shard and is invoked when it reaches BatchSize, when
   MaximumBatchingWindowInSeconds has passed since its first record was read, or at the 6 MB
   payload limit. The function is invoked synchronously.
@@ -136,16 +137,15 @@ class Shard:
             cut = min(cut, hi)
             src.finish(self, np.arange(lo - base, cut - base), EXPIRED, now)
             lo = self.read = cut
-        room = src.read_ahead - sum(lane.pending() for lane in self.lanes)
-        if room <= 0:
-            self.sleep("full")
+        if min(lane.pending() for lane in self.lanes) >= src.lane_ahead:
+            self.sleep("full")  # every lane has its next batches: wait until one takes some
             return
         self.byte_tokens = min(src.bytes_per_s,
                                self.byte_tokens + (now - self.byte_t) * src.bytes_per_s)
         self.byte_t = now
         by_bytes = int(self.byte_tokens // spec.workload.record_bytes)
-        n = min(hi - lo, src.records_per_call, room, by_bytes)
-        if n < min(hi - lo, src.records_per_call, room):
+        n = min(hi - lo, src.records_per_call, by_bytes)
+        if n < min(hi - lo, src.records_per_call):
             src.count_second(src.read_thr_s, now, 1)  # ReadProvisionedThroughputExceeded
         if n > 0:
             self.byte_tokens -= n * spec.workload.record_bytes
@@ -164,10 +164,7 @@ class Shard:
                 lane.dispatch(now)
             self.compact()
         if self.read < hi:  # more to read now: as soon as the call rate allows
-            if n >= room:
-                self.sleep("full")
-            else:
-                self.schedule(self.next_call)
+            self.schedule(self.next_call)
         else:
             self.idle_until(now, src.poll_interval)
 
@@ -317,7 +314,7 @@ class StreamSource:
         self.retention_s = spec.retention_h * 3600.0
         self.window = spec.batching_window_s
         self.batch_cap = spec.batch_cap
-        self.read_ahead = max(2 * self.batch_cap, 1) * spec.parallelization_factor
+        self.lane_ahead = 2 * self.batch_cap  # read ahead while a lane has less than this
         self.discard = FAILED if spec.destination else DROPPED
         self.has_poison = spec.poison_rate > 0 or spec.poison_key is not None
         self.write_cap = spec.write_cap_per_s
@@ -357,7 +354,7 @@ class StreamSource:
             if spec.starting_position == "AT_TIMESTAMP":
                 t0 = max(t0, spec.starting_timestamp_s)
             n = b.records_per_shard * spec.shards
-            times = sorted_uniforms(self._arrival_rng, n, -b.span_s, 0.0)
+            times = sorted_uniforms(engine.rng("backlog", self.name), n, -b.span_s, 0.0)
             times = times[times >= t0]
             keys = self._keys(len(times))
             self._write(times, times, keys, self._new_ids(len(times)), key_to_shard(
@@ -610,9 +607,7 @@ class StreamSource:
             lat = np.concatenate(self._exact) if self._exact else np.empty(0)
             out.update(latency_stats(lat))
         else:
-            h = self.latency
-            out.update({"latency_mean_s": h.mean, "latency_p50_s": h.percentile(50),
-                        "latency_p99_s": h.percentile(99)})
+            out.update(self.latency.stats())
         out["throughput_per_s"] = self.done_in_window / (horizon - warmup)
         out["iterator_age_max_s"] = float(self.age_max)
         out["write_throttles"] = int(self.write_thr_s.sum())

@@ -1,0 +1,159 @@
+"""Shared helpers for the lambdasim tests: queueing formulas, a scenario builder and the
+conservation check every test applies to its results."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pandas as pd
+
+import lambdasim as ls
+
+OUTCOMES = ("in_flight", "succeeded", "failed", "dropped", "rejected", "expired")
+SYNC_ATTEMPTS = {"none": 1, "standard": 3, "legacy": 5}
+
+
+# -- theory ---------------------------------------------------------------------------------
+def erlang_b(n: int, a: float) -> float:
+    """Erlang B: probability that an arrival finds all ``n`` servers busy when the offered
+    load is ``a`` erlangs (Poisson arrivals, any service-time distribution, no queue)."""
+    if n < 0 or a < 0:
+        raise ValueError("n and a must be >= 0")
+    b = 1.0
+    for k in range(1, n + 1):
+        b = a * b / (k + a * b)
+    return b
+
+
+def alive_at(environments: pd.DataFrame, t: np.ndarray) -> np.ndarray:
+    """Number of execution environments alive at each time in ``t``: born at or before t and
+    not yet shut down (``death_s`` NaN means still alive at the horizon)."""
+    birth = np.sort(environments.birth_s.to_numpy(dtype=float))
+    death = environments.death_s.to_numpy(dtype=float)
+    death = np.sort(death[~np.isnan(death)])
+    t = np.asarray(t, dtype=float)
+    born = np.searchsorted(birth, t, side="right")
+    dead = np.searchsorted(death, t, side="right")
+    return born - dead
+
+
+# -- scenarios ------------------------------------------------------------------------------
+def _merge(base: dict, over: dict) -> dict:
+    """``base`` updated with ``over``; a dict value in ``over`` updates the dict it replaces
+    one level down (so ``account={"concurrency_limit": 5}`` keeps the other account fields),
+    anything else (a distribution, a workload, a list) replaces it whole."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = {**out[k], **copy.deepcopy(v)}
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+BASE = {
+    "duration_s": 600.0,
+    "warmup_s": 100.0,
+    "account": {"concurrency_limit": 1000, "scaling_rate_per_10s": None,
+                "unreserved_minimum": 0},
+    "functions": [{"name": "f", "duration": {"dist": "constant", "value_s": 0.2},
+                   "cold_start": None}],
+    "sources": [{"name": "api", "kind": "sync", "function": "f",
+                 "workload": {"pattern": "poisson", "rate_per_s": 10.0}}],
+}
+
+
+def scenario_dict(*, function: dict | None = None, source: dict | None = None,
+                  **overrides) -> dict:
+    """The base scenario (one function ``f``, one sync Poisson source ``api``) as a dict.
+
+    Top-level keys in ``overrides`` replace those of the base (``account`` is updated field by
+    field); ``function`` / ``source`` update the fields of the single function / source, each
+    value replacing the old one whole."""
+    d = _merge(BASE, overrides)
+    if function is not None:
+        d["functions"][0] = {**d["functions"][0], **copy.deepcopy(function)}
+    if source is not None:
+        d["sources"][0] = {**d["sources"][0], **copy.deepcopy(source)}
+    return d
+
+
+def scenario(**kw) -> ls.Scenario:
+    """Build a validated :class:`lambdasim.Scenario` (see :func:`scenario_dict`)."""
+    return ls.Scenario.from_dict(scenario_dict(**kw))
+
+
+def poisson(rate: float) -> dict:
+    return {"pattern": "poisson", "rate_per_s": rate}
+
+
+def const(value_s: float) -> dict:
+    return {"dist": "constant", "value_s": value_s}
+
+
+def lognormal(mean_s: float, cv: float) -> dict:
+    return {"dist": "lognormal", "mean_s": mean_s, "cv": cv}
+
+
+# -- checks ---------------------------------------------------------------------------------
+def assert_conserved(r: ls.Result) -> None:
+    """Every event ends in exactly one outcome, per source, in the summary and in the events
+    table, and each Invoke call is either an invocation or a throttle."""
+    summ = r.summary
+    for row in summ.itertuples():
+        total = sum(int(getattr(row, o)) for o in OUTCOMES)
+        assert total == row.offered, (
+            f"{row.source}: offered {row.offered} != sum of outcomes {total}")
+        for o in OUTCOMES:
+            assert getattr(row, o) >= 0
+    ev = r.events
+    assert set(ev.outcome.astype(str)) <= set(OUTCOMES)
+    for row in summ.itertuples():
+        mine = ev[ev.source == row.source]
+        assert mine.id.is_unique
+        counted = mine[mine.arrival_s >= r.warmup_s]
+        assert len(counted) == row.offered, f"{row.source}: events table disagrees"
+        by = counted.outcome.astype(str).value_counts()
+        for o in OUTCOMES:
+            assert int(by.get(o, 0)) == int(getattr(row, o)), (
+                f"{row.source}: {o} summary {getattr(row, o)} != events {by.get(o, 0)}")
+        # finished events have an end at or after their arrival; in-flight ones have none
+        done = mine[mine.outcome.astype(str) != "in_flight"]
+        assert done.end_s.notna().all()
+        assert (done.end_s >= done.arrival_s - 1e-9).all()
+        assert (done.end_s <= r.duration_s + 1e-9).all()
+        assert mine[mine.outcome.astype(str) == "in_flight"].end_s.isna().all()
+        # Invoke calls = invocations started + throttles, over the whole run
+        n_inv = int((r.invocations.source == row.source).sum())
+        n_thr = int((r.throttles.source == row.source).sum())
+        assert int(mine.attempts.sum()) == n_inv + n_thr, (
+            f"{row.source}: attempts {int(mine.attempts.sum())} != invocations {n_inv} + "
+            f"throttles {n_thr}")
+
+
+def max_in_flight(invocations: pd.DataFrame, horizon: float) -> int:
+    """Largest number of invocations running at once (ends before starts at equal times),
+    over all the rows given (e.g. every function of the account)."""
+    start = invocations.start_s.to_numpy(dtype=float)
+    end = np.minimum(invocations.end_s.fillna(horizon).to_numpy(dtype=float), horizon)
+    times = np.concatenate([start, end])
+    delta = np.concatenate([np.ones(len(start)), -np.ones(len(end))])
+    order = np.lexsort((delta, times))
+    levels = np.cumsum(delta[order])
+    return int(levels.max()) if len(levels) else 0
+
+
+def rel_err(x: float, ref: float) -> float:
+    return abs(x - ref) / abs(ref)
+
+
+def mean_of(dist: dict) -> float:
+    return dist["value_s"] if dist["dist"] == "constant" else dist["mean_s"]
+
+
+def theory_cold_fraction(rate: float, keep_alive: float, service: float) -> float:
+    """P(cold) for one environment mostly (rate * service << 1): the next call finds the
+    environment gone iff the gap after the previous call ends exceeds keep-alive."""
+    return math.exp(-rate * (keep_alive + service))

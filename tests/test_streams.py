@@ -1,0 +1,281 @@
+"""Kinesis and DynamoDB Streams: throughput caps, iterator age, ordering, concurrency ceiling,
+polling latency, batching window, poison records, write limits, conservation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lambdasim as ls
+from lambdasim.stream import SHARD_WRITE_RECORDS
+
+
+def stream_scenario(duration_s=300.0, warmup_s=0.0, function=None, account=None, **src):
+    source = {"name": "s", "kind": "kinesis", "function": "w", "shards": 2,
+              "workload": {"pattern": "poisson", "rate_per_s": 50}}
+    source.update(src)
+    fn = {"name": "w", "duration": {"dist": "constant", "value_s": 0.2}, "cold_start": None}
+    fn.update(function or {})
+    d = {"duration_s": duration_s, "warmup_s": warmup_s, "functions": [fn], "sources": [source]}
+    if account:
+        d["account"] = account
+    return ls.Scenario.from_dict(d)
+
+
+def conserved(r) -> None:
+    for row in r.summary.itertuples():
+        assert row.offered == sum(getattr(row, o) for o in ls.OUTCOMES), row
+
+
+def in_key_order(events, key="partition_key") -> bool:
+    ok = events[events.outcome == "succeeded"].sort_values(["arrival_s", "id"])
+    return bool(ok.groupby(key).end_s.apply(lambda e: bool(np.all(np.diff(e.to_numpy()) >= 0)))
+                .all())
+
+
+@pytest.mark.parametrize("kind", ["kinesis", "dynamodb"])
+def test_below_capacity_throughput_equals_offered_rate(kind):
+    r = ls.simulate(stream_scenario(600, 60, kind=kind,
+                                    workload={"pattern": "poisson", "rate_per_s": 200}), seed=1)
+    s = r.summary.iloc[0]
+    conserved(r)
+    assert s.throughput_per_s == pytest.approx(200, rel=0.03)
+    assert s.dropped == s.expired == s.failed == 0
+
+
+def test_above_capacity_throughput_is_capped_and_iterator_age_grows_linearly():
+    shards, factor, batch, dur, rate = 4, 2, 100, 0.5, 2500.0
+    capacity = shards * factor * batch / dur  # 1,600 records/s
+    # a million keys spread the load evenly: the metric is the maximum over shards, so an
+    # uneven spread would make the busiest shard's age grow faster than the average
+    sc = stream_scenario(400, 50, shards=shards, parallelization_factor=factor, batch_size=batch,
+                         keys={"count": 1_000_000},
+                         function={"duration": {"dist": "constant", "value_s": dur}},
+                         workload={"pattern": "poisson", "rate_per_s": rate})
+    r = ls.simulate(sc, seed=3, record_detail="histogram")
+    s = r.summary.iloc[0]
+    assert s.write_throttles == 0  # 625 records/s per shard: under the write limit
+    assert s.throughput_per_s == pytest.approx(capacity, rel=0.03)
+    age = r.metrics(10)
+    age = age[age.metric == "IteratorAge"].dropna()
+    age = age[age.time_s >= 50]
+    slope = np.polyfit(age.time_s, age.value / 1e3, 1)[0]
+    assert slope == pytest.approx(1 - capacity / rate, rel=0.05)
+    assert r.functions.max_concurrency[0] <= shards * factor
+
+
+@pytest.mark.parametrize("factor", [1, 10])
+@pytest.mark.parametrize("kind", ["kinesis", "dynamodb"])
+def test_records_of_a_key_complete_in_arrival_order(kind, factor):
+    sc = stream_scenario(120, kind=kind, parallelization_factor=factor, batch_size=20,
+                         keys={"distribution": "uniform", "count": 40},
+                         function={"duration": {"dist": "lognormal", "mean_s": 0.2, "cv": 1.0}},
+                         workload={"pattern": "poisson", "rate_per_s": 400})
+    r = ls.simulate(sc, seed=4)
+    conserved(r)
+    assert in_key_order(r.events)
+    assert r.functions.max_concurrency[0] <= 2 * factor
+    if factor == 10:
+        assert r.functions.max_concurrency[0] > 2  # the lanes do run in parallel
+
+
+def test_mapping_concurrency_ceiling_and_throttles_wait_rather_than_lose():
+    sc = stream_scenario(200, shards=4, parallelization_factor=5,
+                         function={"reserved_concurrency": 6,
+                                   "duration": {"dist": "constant", "value_s": 0.5}},
+                         workload={"pattern": "poisson", "rate_per_s": 2000})
+    r = ls.simulate(sc, seed=5)
+    conserved(r)
+    s = r.summary.iloc[0]
+    assert r.functions.max_concurrency[0] <= 6
+    assert s.throttles > 0 and (r.throttles.reason == "reserved").all()
+    assert s.failed == s.dropped == s.expired == 0  # waiting, not lost
+    # throttled lanes back off (0.1 s doubling to 1 s), so a freed slot can idle briefly
+    assert 0.9 * 6 * 100 / 0.5 <= s.throughput_per_s <= 6 * 100 / 0.5
+
+
+@pytest.mark.parametrize("kind,poll", [("kinesis", 1.0), ("dynamodb", 0.25)])
+def test_idle_shard_latency_is_half_a_poll_plus_propagation_plus_duration(kind, poll):
+    dur, prop = 0.3, 0.2
+    sc = stream_scenario(3000, kind=kind, shards=2, propagation_delay_s=prop,
+                         function={"duration": {"dist": "constant", "value_s": dur}},
+                         workload={"pattern": "poisson", "rate_per_s": 0.2})
+    r = ls.simulate(sc, seed=6)
+    s = r.summary.iloc[0]
+    assert s.offered > 500
+    assert s.latency_mean_s == pytest.approx(poll / 2 + prop + dur, rel=0.10)
+
+
+def test_batching_window_closes_batches_at_the_window():
+    w = 5.0
+    sc = stream_scenario(600, shards=1, batching_window_s=w, propagation_delay_s=0.2,
+                         workload={"pattern": "poisson", "rate_per_s": 0.5})
+    r = ls.simulate(sc, seed=7)
+    ev = r.events[r.events.outcome == "succeeded"]
+    first = ev.groupby("start_s").arrival_s.min()
+    wait = first.index.to_numpy() - first.to_numpy()
+    # the window opens when the first record is read: 0.2 s propagation + up to 1 s to the poll
+    assert np.all(wait >= w + 0.2 - 1e-9) and np.all(wait <= w + 0.2 + 1.0 + 1e-9)
+    assert r.invocations.records.mean() > 1.5  # the window gathers several records
+
+
+def test_poison_record_blocks_its_shard_until_record_age():
+    sc = stream_scenario(400, shards=1, max_record_age_s=60, destination="dlq",
+                         poison_key=7, keys={"count": 50},
+                         workload={"pattern": "constant", "rate_per_s": 5})
+    r = ls.simulate(sc, seed=8)
+    conserved(r)
+    ev = r.events
+    poison = ev[ev.partition_key == 7]
+    settled = poison[poison.arrival_s < 400 - 70]
+    assert len(settled) and (settled.outcome == "failed").all()
+    assert not (poison.outcome == "succeeded").any()
+    # while blocked, nothing newer is processed: IteratorAge reaches the record-age limit
+    assert r.summary.iterator_age_max_s[0] == pytest.approx(60, abs=2)
+    assert r.summary.failed[0] > len(poison)  # innocent records aged out behind it too
+
+
+def test_poison_record_blocks_until_retention_with_infinite_retries():
+    sc = stream_scenario(26 * 3600, shards=1, poison_key=0, keys={"count": 1},
+                         function={"duration": {"dist": "constant", "value_s": 1.0}},
+                         retry_delay_s=1.0, starting_position="TRIM_HORIZON",
+                         initial_backlog={"records_per_shard": 1, "span_s": 1},
+                         workload={"pattern": "poisson", "rate_per_s": 0})
+    r = ls.simulate(sc, seed=9)
+    s = r.summary.iloc[0]
+    conserved(r)
+    assert s.offered == 1 and s.expired == 1  # trimmed after 24 h, never skipped before
+    ev = r.events.iloc[0]
+    assert ev.end_s == pytest.approx(24 * 3600, abs=5)
+
+
+def test_bisect_sends_only_the_poison_record_to_the_destination():
+    sc = stream_scenario(300, shards=2, bisect_on_error=True, max_retry_attempts=2,
+                         destination="dlq", poison_rate=0.002,
+                         workload={"pattern": "poisson", "rate_per_s": 100})
+    r = ls.simulate(sc, seed=10)
+    conserved(r)
+    ev = r.events
+    failed = ev[ev.outcome == "failed"]
+    assert len(failed) > 0
+    from lambdasim.stream import mix64  # noqa: F401  (poison flags are drawn per record)
+    assert r.summary.failed[0] == len(failed)
+    assert r.summary.dropped[0] == 0 and r.summary.expired[0] == 0
+    # every failed record is a poison record: the count matches the draw within noise
+    assert len(failed) == pytest.approx(0.002 * r.summary.offered[0], rel=0.5)
+    ok = ev[ev.outcome == "succeeded"]
+    assert len(ok) + len(failed) + (ev.outcome == "in_flight").sum() == len(ev)
+
+
+def test_report_batch_item_failures_checkpoints_at_the_failed_record():
+    def run(rbif):
+        sc = stream_scenario(300, shards=1, report_batch_item_failures=rbif,
+                             max_retry_attempts=0, destination="dlq", poison_rate=0.01,
+                             batch_size=50, workload={"pattern": "poisson", "rate_per_s": 100})
+        r = ls.simulate(sc, seed=11)
+        conserved(r)
+        return r
+
+    whole, partial = run(False), run(True)
+    # without it a failing batch is discarded whole; with it the records before the failed
+    # one are checkpointed as processed and only the rest is retried (and here discarded)
+    ev = partial.events
+    assert partial.summary.succeeded[0] > whole.summary.succeeded[0]
+    assert partial.summary.failed[0] < whole.summary.failed[0]
+    # a discarded remainder starts at a failed record: each failed run of records directly
+    # follows records that succeeded in the same invocation
+    failed = ev[ev.outcome == "failed"]
+    firsts = failed[~failed.id.sub(1).isin(failed.id)]
+    before = ev.set_index("id").loc[firsts.id - 1]
+    assert (before.outcome == "succeeded").mean() > 0.5
+    assert partial.invocations.records.max() <= 50
+
+
+def test_write_throttling_at_the_shard_limits():
+    # 1,000 records/s per shard by count
+    sc = stream_scenario(60, shards=1, producer_max_attempts=1,
+                         workload={"pattern": "constant", "rate_per_s": 1500})
+    r = ls.simulate(sc, seed=12, record_detail="histogram")
+    s = r.summary.iloc[0]
+    assert s.offered == 90_000
+    assert s.offered - s.dropped == 60 * SHARD_WRITE_RECORDS
+    assert s.write_throttles == s.dropped == 30_000
+    # 1 MiB/s by bytes: 4 KiB records -> 256 records/s
+    sc = stream_scenario(60, shards=1, producer_max_attempts=1,
+                         workload={"pattern": "constant", "rate_per_s": 300,
+                                   "record_bytes": 4096})
+    s = ls.simulate(sc, seed=12, record_detail="histogram").summary.iloc[0]
+    assert s.offered - s.dropped == 60 * 256
+    m = ls.simulate(sc, seed=12, record_detail="histogram").metrics(1)
+    wpe = m[m.metric == "WriteProvisionedThroughputExceeded"]
+    assert wpe.value.sum() == 60 * (300 - 256)
+
+
+def test_throttled_puts_are_retried_not_lost():
+    sc = stream_scenario(120, shards=1, producer_max_attempts=5,
+                         workload={"pattern": "bursts", "rate_per_s": 1500, "on_s": 2,
+                                   "off_s": 8})
+    r = ls.simulate(sc, seed=13)
+    conserved(r)
+    s = r.summary.iloc[0]
+    assert s.write_throttles > 0 and s.dropped == 0
+
+
+def test_trim_horizon_reads_the_backlog_and_latest_skips_it():
+    common = dict(shards=2, initial_backlog={"records_per_shard": 5000, "span_s": 600},
+                  workload={"pattern": "poisson", "rate_per_s": 10})
+    trim = ls.simulate(stream_scenario(120, starting_position="TRIM_HORIZON", **common), seed=14)
+    latest = ls.simulate(stream_scenario(120, starting_position="LATEST", **common), seed=14)
+    conserved(trim)
+    assert trim.summary.offered[0] == latest.summary.offered[0] + 10_000
+    assert trim.summary.iterator_age_max_s[0] > 500  # the backlog was up to 600 s old
+    assert latest.summary.iterator_age_max_s[0] < 5
+    at = ls.simulate(stream_scenario(120, starting_position="AT_TIMESTAMP",
+                                     starting_timestamp_s=-300, **common), seed=14)
+    assert at.summary.offered[0] == pytest.approx(latest.summary.offered[0] + 5000, abs=300)
+
+
+def test_histogram_detail_matches_full_detail():
+    sc = stream_scenario(300, 30, shards=3, workload={"pattern": "poisson", "rate_per_s": 300},
+                         function={"duration": {"dist": "lognormal", "mean_s": 0.3, "cv": 1}})
+    full = ls.simulate(sc, seed=15)
+    hist = ls.simulate(sc, seed=15, record_detail="histogram")
+    a, b = full.summary.iloc[0], hist.summary.iloc[0]
+    for col in ("offered", "succeeded", "in_flight", "invocations", "throughput_per_s"):
+        assert a[col] == b[col]
+    assert b.latency_mean_s == pytest.approx(a.latency_mean_s, rel=1e-9)
+    for col in ("latency_p50_s", "latency_p99_s"):
+        assert b[col] == pytest.approx(a[col], rel=0.01)
+    with pytest.raises(ValueError, match="record_detail"):
+        _ = hist.events
+
+
+def test_dynamodb_rules_are_validated():
+    with pytest.raises(ls.ScenarioError, match=r"sources\[0\]\.retention_h = 48"):
+        stream_scenario(kind="dynamodb", retention_h=48)
+    with pytest.raises(ls.ScenarioError, match="AT_TIMESTAMP"):
+        stream_scenario(kind="dynamodb", starting_position="AT_TIMESTAMP")
+    with pytest.raises(ls.ScenarioError,
+                       match=r"sources\[0\]\.batch_size = 20000: must be 1\.\.10000"):
+        stream_scenario(batch_size=20000)
+    with pytest.raises(ls.ScenarioError, match=r"\.ParallelizationFactor = 11: must be 1\.\.10"):
+        stream_scenario(ParallelizationFactor=11)
+    with pytest.raises(ls.ScenarioError, match=r"max_record_age_s = 30: must be 60\.\.604800 "
+                                               r"or -1"):
+        stream_scenario(max_record_age_s=30)
+
+
+def test_dynamodb_more_than_two_readers_are_throttled():
+    sc = stream_scenario(120, kind="dynamodb", consumers=4)
+    r = ls.simulate(sc, seed=16)
+    m = r.metrics(10)
+    assert m[m.metric == "ReadProvisionedThroughputExceeded"].value.sum() > 0
+    conserved(r)
+
+
+def test_seed_determinism_for_streams():
+    sc = stream_scenario(120, shards=3, parallelization_factor=3, poison_rate=0.001,
+                         bisect_on_error=True, workload={"pattern": "poisson", "rate_per_s": 500})
+    a, b = ls.simulate(sc, seed=17), ls.simulate(sc, seed=17)
+    assert a.summary.equals(b.summary)
+    assert a.events.equals(b.events)
