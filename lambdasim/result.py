@@ -41,7 +41,16 @@ METRICS = {
     "AsyncEventAge": ("Milliseconds", "Maximum", "time from queueing to invocation"),
     "AsyncEventsDropped": ("Count", "Sum", "events dropped, after sending to a destination if "
                            "one is set"),
+    "BatchSize": ("Count", "Average", "records per invocation of a pull source (lambdasim)"),
+    "IteratorAge": ("Milliseconds", "Maximum", "age of a batch's last record when it was sent "
+                    "to the function"),
+    "GetRecords.Records": ("Count", "Sum", "records read from the stream by the mapping"),
+    "WriteProvisionedThroughputExceeded": ("Count", "Sum", "puts throttled by a shard's write "
+                                           "limit"),
+    "ReadProvisionedThroughputExceeded": ("Count", "Sum", "GetRecords calls throttled (or cut "
+                                          "short) by a shard's read limit"),
 }
+PULL_KINDS = ("kinesis", "dynamodb", "sqs")
 
 
 def _agg(times: np.ndarray, values: np.ndarray, stat: str, period: float, nbins: int):
@@ -243,10 +252,13 @@ class Result:
             times, levels = concurrency_steps(inv.start_s.to_numpy(), end)
             add(f.name, "", "ConcurrentExecutions",
                 [_max_level(times, levels, a, a + period_s) if len(times) else 0.0 for a in t])
-        for name, fn, samples in self._source_metrics:
+        for spec, (name, fn, samples) in zip(self.scenario.sources, self._source_metrics,
+                                             strict=True):
             inv = self.invocations[self.invocations.source == name]
             thr = self.throttles[self.throttles.source == name]
             counts(inv, thr, fn, name)
+            if spec.kind in PULL_KINDS:
+                add(fn, name, "BatchSize", _agg(inv.start_s, inv.records, "mean", period_s, nb))
             for metric, stat, times, values in samples:
                 add(fn, name, metric, _agg(times, values, stat, period_s, nb))
         return pd.concat(out, ignore_index=True)
