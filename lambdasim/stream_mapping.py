@@ -443,15 +443,11 @@ class StreamSource:
 
     def _drop_unwritten(self, rec: dict, when: np.ndarray) -> None:
         """The producer gave up on records the stream throttled: ``dropped``."""
-        n = len(when)
         counted = rec["arrival"] >= self.warmup
         self.counts[DROPPED] += int(counted.sum())
         if self.full:
-            self._rows.append({"id": rec["id"], "shard": rec["shard"], "key": rec["key"],
-                               "arrival": rec["arrival"], "start": np.full(n, np.nan),
-                               "end": when, "attempts": np.zeros(n, np.int32),
-                               "cold": np.zeros(n, bool),
-                               "outcome": np.full(n, DROPPED, np.int8)})
+            self._row(rec["id"], rec["shard"], rec["key"], rec["arrival"], np.nan, when, 0,
+                      False, DROPPED)
 
     def _write(self, written, arrival, keys, ids, shard, backlog: bool = False) -> None:
         """Append accepted records to their shards (each shard's records in write order)."""
@@ -540,12 +536,18 @@ class StreamSource:
             if len(self._lat) >= 512:
                 self._flush_latency()
         if self.full:
-            n = len(loc)
-            self._rows.append({"id": cols["id"][loc], "shard": np.full(n, shard.index),
-                               "key": cols["key"][loc], "arrival": arrival,
-                               "start": np.full(n, start), "end": np.full(n, end),
-                               "attempts": cols["attempts"][loc], "cold": np.full(n, cold),
-                               "outcome": np.full(n, outcome, np.int8)})
+            self._row(cols["id"][loc], shard.index, cols["key"][loc], arrival, start, end,
+                      cols["attempts"][loc], cold, outcome)
+
+    def _row(self, ids, shard, keys, arrival, start, end, attempts, cold, outcome) -> None:
+        """Per-record rows for ``Result.events`` (scalars apply to every record)."""
+        n = len(ids)
+        self._rows.append({"id": ids, "shard": np.broadcast_to(shard, n),
+                           "key": keys, "arrival": arrival,
+                           "start": np.broadcast_to(start, n), "end": np.broadcast_to(end, n),
+                           "attempts": np.broadcast_to(attempts, n),
+                           "cold": np.broadcast_to(cold, n),
+                           "outcome": np.full(n, outcome, np.int8)})
 
     def _flush_latency(self) -> None:
         if self._lat:
@@ -579,24 +581,14 @@ class StreamSource:
             arrival = cols["arrival"][loc]
             counted_open += int((np.maximum(arrival, 0.0) >= self.warmup).sum())
             if self.full and len(loc):
-                n = len(loc)
-                self._rows.append({"id": cols["id"][loc], "shard": np.full(n, shard.index),
-                                   "key": cols["key"][loc], "arrival": arrival,
-                                   "start": np.full(n, np.nan), "end": np.full(n, np.nan),
-                                   "attempts": cols["attempts"][loc],
-                                   "cold": np.zeros(n, bool),
-                                   "outcome": np.full(n, IN_FLIGHT, np.int8)})
+                self._row(cols["id"][loc], shard.index, cols["key"][loc], arrival, np.nan,
+                          np.nan, cols["attempts"][loc], False, IN_FLIGHT)
         carry = self._carry
         if carry is not None:
             counted_open += int((carry["arrival"] >= self.warmup).sum())
             if self.full:
-                n = len(carry["arrival"])
-                self._rows.append({"id": carry["id"], "shard": carry["shard"],
-                                   "key": carry["key"], "arrival": carry["arrival"],
-                                   "start": np.full(n, np.nan), "end": np.full(n, np.nan),
-                                   "attempts": np.zeros(n, np.int32),
-                                   "cold": np.zeros(n, bool),
-                                   "outcome": np.full(n, IN_FLIGHT, np.int8)})
+                self._row(carry["id"], carry["shard"], carry["key"], carry["arrival"], np.nan,
+                          np.nan, 0, False, IN_FLIGHT)
         self.counts[IN_FLIGHT] = counted_open
 
     # -- results ------------------------------------------------------------------------
