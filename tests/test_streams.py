@@ -279,3 +279,25 @@ def test_seed_determinism_for_streams():
     a, b = ls.simulate(sc, seed=17), ls.simulate(sc, seed=17)
     assert a.summary.equals(b.summary)
     assert a.events.equals(b.events)
+
+
+def test_enhanced_fan_out_cuts_the_polling_delay():
+    dur = 0.3
+    common = dict(shards=2, function={"duration": {"dist": "constant", "value_s": dur}},
+                  workload={"pattern": "poisson", "rate_per_s": 0.5})
+    std = ls.simulate(stream_scenario(2000, **common), seed=18).summary.iloc[0]
+    efo = ls.simulate(stream_scenario(2000, enhanced_fan_out=True, **common), seed=18)
+    s = efo.summary.iloc[0]
+    # pushed within ~50 ms (half of it on average) after the 70 ms propagation delay
+    assert s.latency_mean_s == pytest.approx(0.025 + 0.07 + dur, rel=0.10)
+    assert std.latency_mean_s == pytest.approx(0.5 + 0.2 + dur, rel=0.10)
+
+
+def test_a_hot_key_makes_a_hot_shard():
+    sc = stream_scenario(120, shards=4, keys={"distribution": "hot", "count": 1000,
+                                              "hot_fraction": 0.5},
+                         workload={"pattern": "poisson", "rate_per_s": 400})
+    ev = ls.simulate(sc, seed=19).events
+    share = ev.groupby("shard").size() / len(ev)
+    assert share.max() == pytest.approx(0.5 + 0.5 / 4, abs=0.03)
+    assert (ev.partition_key == 0).mean() == pytest.approx(0.5, abs=0.02)
