@@ -111,9 +111,10 @@ class Function:
         t["reason"].append(reason)
         return REASONS[reason]
 
-    def invoke(self, source, records: int, ctx) -> str | None:
+    def invoke(self, source, records: int, ctx, fail: bool = False) -> str | None:
         """Start an invocation now, or return the throttle reason. When it ends,
-        ``source.completed(ctx, start, end, ok, cold)`` is called."""
+        ``source.completed(ctx, start, end, ok, cold)`` is called. ``fail`` makes the handler
+        raise (e.g. on a poison record of a batch)."""
         env = self.env
         now = env.now
         if self.prov_idle:
@@ -139,7 +140,7 @@ class Function:
                 self.account.in_use += 1
         self.busy += 1
         run = self._duration() + self.spec.per_record_s * records
-        error = self._u() < self.spec.error_rate
+        error = (self._u() < self.spec.error_rate) or fail
         if run > self.spec.timeout_s:
             run, error = self.spec.timeout_s, True
         end = now + init + run

@@ -41,6 +41,16 @@ METRICS = {
     "AsyncEventAge": ("Milliseconds", "Maximum", "time from queueing to invocation"),
     "AsyncEventsDropped": ("Count", "Sum", "events dropped, after sending to a destination if "
                            "one is set"),
+    "ApproximateAgeOfOldestMessage": ("Seconds", "Maximum", "age of the oldest message not yet "
+                                      "deleted, in a batch or not; messages received 3+ times "
+                                      "left out, as in SQS"),
+    "ApproximateNumberOfMessagesVisible": ("Count", "Maximum", "messages available for "
+                                           "retrieval, sampled once a second"),
+    "ApproximateNumberOfMessagesNotVisible": ("Count", "Maximum", "messages in a batch or "
+                                              "waiting out their visibility timeout"),
+    "NumberOfMessagesReceived": ("Count", "Sum", "messages returned by receives (every receive "
+                                 "counts)"),
+    "NumberOfMessagesDeleted": ("Count", "Sum", "messages deleted after their batch succeeded"),
     "BatchSize": ("Count", "Average", "records per invocation of a pull source (lambdasim)"),
     "IteratorAge": ("Milliseconds", "Maximum", "age of a batch's last record when it was sent "
                     "to the function"),
@@ -127,7 +137,7 @@ class Result:
             end = inv["end"].astype(float) if n else np.empty(0)
             init = inv["init"].astype(float) if n else np.empty(0)
             prov = inv["provisioned"].astype(bool) if n else np.empty(0, bool)
-            done = end <= horizon
+            done = end < horizon  # SimPy's run(until=horizon) ends before events at horizon
             run = np.minimum(end, horizon) - start - init  # invoke phase so far
             gb_s, cost = sc.pricing.invocation_costs(
                 f.spec.memory_mb, f.spec.architecture, np.maximum(run, 0), init, prov)

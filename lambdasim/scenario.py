@@ -17,6 +17,7 @@ from .concurrency import AccountSpec
 from .function import FunctionSpec
 from .pricing import Pricing
 from .sources import KINDS
+from .sqs import check_sqs
 
 SourceSpec = Annotated[reduce(or_, (spec for spec, _ in KINDS)), Field(discriminator="kind")]
 
@@ -52,6 +53,7 @@ class Scenario(Spec):
             if s.function not in names:
                 raise ValueError(f"sources[{i}].function = {s.function!r}: no such function "
                                  f"(functions: {', '.join(names)})")
+        check_sqs(self)
         acct = self.account
         room = acct.concurrency_limit - acct.unreserved_minimum
         carved = 0

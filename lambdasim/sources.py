@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .async_invoke import AsyncSource, AsyncSourceSpec
+from .sqs import SqsSource, SqsSourceSpec
 from .stream import StreamSourceSpec
 from .stream_mapping import StreamSource
 from .sync_invoke import SyncSource, SyncSourceSpec
@@ -12,4 +13,5 @@ KINDS: list[tuple[type, type]] = [
     (SyncSourceSpec, SyncSource),
     (AsyncSourceSpec, AsyncSource),
     (StreamSourceSpec, StreamSource),
+    (SqsSourceSpec, SqsSource),
 ]

@@ -238,7 +238,10 @@ class Lane:
 
     def _invoke(self, batch: np.ndarray, now: float) -> None:
         src = self.shard.src
-        if src.function.invoke(src, len(batch), (self, batch)) is not None:  # throttled
+        # a poison record makes the handler raise, unless it reports batch item failures
+        raises = (src.has_poison and not src.spec.report_batch_item_failures
+                  and bool(self.shard.cols["poison"][batch - self.shard.base].any()))
+        if src.function.invoke(src, len(batch), (self, batch), fail=raises) is not None:
             self.backoff = min(src.spec.throttle_backoff_max_s,
                                max(src.spec.throttle_backoff_min_s, 2 * self.backoff))
             self._timer(now + self.backoff)
@@ -254,8 +257,8 @@ class Lane:
         shard, src = self.shard, self.shard.src
         loc = batch - shard.base
         src.iterator_age(end, start - shard.cols["written"][loc[-1]])
-        fail_at = 0 if not ok else None
-        if ok and src.has_poison:
+        fail_at = 0 if not ok else None  # an error (or a poison record) fails the whole batch
+        if ok and src.has_poison:  # with ReportBatchItemFailures: from the first poison record
             bad = shard.cols["poison"][loc]
             if bad.any():
                 fail_at = int(np.argmax(bad))

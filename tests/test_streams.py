@@ -301,3 +301,11 @@ def test_a_hot_key_makes_a_hot_shard():
     share = ev.groupby("shard").size() / len(ev)
     assert share.max() == pytest.approx(0.5 + 0.5 / 4, abs=0.03)
     assert (ev.partition_key == 0).mean() == pytest.approx(0.5, abs=0.02)
+
+
+def test_every_metric_is_documented():
+    sc = stream_scenario(60)
+    names = set(ls.simulate(sc, seed=20).metrics(10).metric)
+    assert {"IteratorAge", "GetRecords.Records", "WriteProvisionedThroughputExceeded",
+            "ReadProvisionedThroughputExceeded", "BatchSize"} <= names
+    assert names <= set(ls.METRICS)
