@@ -17,7 +17,7 @@ demo: $(STAMP)  ## run the default scenario, print its summary, write out/demo/o
 
 test: $(STAMP)  ## lint, unit and theory tests, and the notebooks (nbval)
 	$(VENV)/bin/ruff check lambdasim tests benchmarks
-	$(PY) -m pytest tests notebooks --nbval-lax --sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: $(STAMP)  ## open JupyterLab on the tutorial notebooks
 	$(VENV)/bin/jupyter lab notebooks/

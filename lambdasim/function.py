@@ -143,7 +143,8 @@ class Function:
         error = (self._u() < self.spec.error_rate) or fail
         if run > self.spec.timeout_s:
             run, error = self.spec.timeout_s, True
-        end = now + init + run
+        delay = init + run
+        end = now + delay  # exactly when SimPy will fire the end event
         inv = self.inv
         inv["start"].append(now)
         inv["end"].append(end)
@@ -153,7 +154,7 @@ class Function:
         inv["error"].append(error)
         inv["records"].append(records)
         inv["provisioned"].append(prov)
-        ev = env.timeout(init + run, (source, ctx, now, cold, not error, rec))
+        ev = env.timeout(delay, (source, ctx, now, cold, not error, rec))
         ev.callbacks.append(self._done)
         return None
 

@@ -178,7 +178,8 @@ class Lane:
         self.head = 0
         self.stack: list[list] = []  # [batch positions, retries]; top = in progress
         self.busy = False
-        self.waiting = False  # a timer (window, retry delay, throttle backoff) is pending
+        self.waiting = False  # a retry delay or throttle backoff is pending
+        self.window_at: float | None = None  # when the pending batching-window timer fires
         self.opened: float | None = None
         self.backoff = 0.0
 
@@ -208,6 +209,19 @@ class Lane:
         self.waiting = False
         self.dispatch(self.shard.src.env.now)
 
+    def _window_timer(self, t: float) -> None:
+        """The batching window closes at ``t``, unless BatchSize is reached first."""
+        if self.window_at == t:
+            return
+        self.window_at = t
+        env = self.shard.src.env
+        env.timeout(max(t - env.now, 0.0), t).callbacks.append(self._window_closed)
+
+    def _window_closed(self, ev) -> None:
+        if self.window_at == ev._value:
+            self.window_at = None
+            self.dispatch(self.shard.src.env.now)
+
     def dispatch(self, now: float) -> None:
         """Invoke the next batch if this lane is free and a batch is due."""
         if self.busy or self.waiting:
@@ -228,7 +242,7 @@ class Lane:
                 return
             cap = src.batch_cap
             if n < cap and src.window > 0 and now < self.opened + src.window:
-                self._timer(self.opened + src.window)
+                self._window_timer(self.opened + src.window)
                 return
             batch = self.buf[self.head: self.head + cap]
             self.head += len(batch)

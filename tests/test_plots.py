@@ -1,0 +1,273 @@
+"""Figures: every plot returns a headless Figure whose axes have titles and labels with units,
+for sync, async (S3), Kinesis and SQS sources and for histogram detail; the comparison figure
+shares its axes per row; ages are converted to seconds from each metric's own unit."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import typing
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import lambdasim as ls
+from lambdasim import plots
+from lambdasim.sources import KINDS
+
+HAS_SQS = "sqs" in {k for spec, _ in KINDS
+                    for k in typing.get_args(spec.model_fields["kind"].annotation)}
+FN = {"name": "f", "duration": {"dist": "lognormal", "mean_s": 0.2, "cv": 0.5},
+      "cold_start": {"dist": "constant", "value_s": 0.3}}
+
+
+def poisson(rate: float) -> dict:
+    return {"pattern": "poisson", "rate_per_s": rate}
+
+
+def scenario(*sources: dict, duration_s: float = 60.0, warmup_s: float = 0.0,
+             **function) -> ls.Scenario:
+    return ls.Scenario.from_dict({
+        "duration_s": duration_s, "warmup_s": warmup_s,
+        "functions": [{**FN, **function}],
+        "sources": [{"function": "f", **s} for s in sources]})
+
+
+SYNC_S3 = ({"name": "api", "kind": "sync", "workload": poisson(20)},
+           {"name": "uploads", "kind": "s3", "workload": poisson(10)})
+KINESIS = ({"name": "clicks", "kind": "kinesis", "shards": 2, "workload": poisson(50)},)
+SQS = ({"name": "orders", "kind": "sqs", "batch_size": 10, "workload": poisson(30)},)
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, ls.Result]:
+    out = {
+        "sync+s3": ls.simulate(scenario(*SYNC_S3, warmup_s=10), seed=1),
+        "kinesis": ls.simulate(scenario(*KINESIS), seed=1),
+        "histogram": ls.simulate(scenario(*SYNC_S3, *KINESIS), seed=1,
+                                 record_detail="histogram"),
+        # reserved concurrency 2 for ~4 erlangs of S3 events: throttles and a growing queue
+        "throttled": ls.simulate(scenario(SYNC_S3[1], reserved_concurrency=2), seed=1),
+    }
+    if HAS_SQS:
+        out["sqs"] = ls.simulate(scenario(*SQS), seed=1)
+    return out
+
+
+NAMES = ["sync+s3", "kinesis", "histogram", "throttled"] + (["sqs"] if HAS_SQS else [])
+SINGLE = [plots.latency_cdf, plots.throughput, plots.throttles, plots.concurrency, plots.ages,
+          plots.outcomes]
+
+
+def assert_labelled(ax) -> None:
+    assert ax.get_title(), "axes without a title"
+    if ax.xaxis.get_ticklabels() or ax.get_xlabel():
+        assert "(" in ax.get_xlabel(), f"x label without unit: {ax.get_xlabel()!r}"
+    assert "(" in ax.get_ylabel(), f"y label without unit: {ax.get_ylabel()!r}"
+
+
+def render(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=40)
+    return buf.getvalue()
+
+
+def texts(ax) -> str:
+    return " ".join(t.get_text() for t in ax.texts)
+
+
+def legend(ax) -> list[str]:
+    leg = ax.get_legend()
+    return [t.get_text() for t in leg.get_texts()] if leg else []
+
+
+def test_plots_do_not_use_pyplot_and_lambdasim_does_not_import_widgets():
+    code = ("import sys, lambdasim, lambdasim.plots; "
+            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
+            "assert 'lambdasim.widgets' not in sys.modules, 'widgets imported'; "
+            "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("plot", SINGLE, ids=lambda f: f.__name__)
+def test_each_plot_is_a_labelled_figure(results, name, plot):
+    fig = plot(results[name])
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert_labelled(ax)
+    assert render(fig).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_overview(results, name):
+    fig = plots.overview(results[name])
+    assert len(fig.axes) == 6
+    for ax in fig.axes:
+        assert_labelled(ax)
+    assert fig.get_suptitle()
+    if name == "sync+s3":
+        render(fig)
+
+
+def test_plots_draw_into_given_axes(results):
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.throughput(results["kinesis"], ax=ax) is fig
+    assert len(fig.axes) == 1 and ax.lines
+
+
+# -- latency ----------------------------------------------------------------------------------
+def test_latency_cdf_marks_percentiles_of_the_summary(results):
+    r = results["sync+s3"]
+    ax = plots.latency_cdf(r).axes[0]
+    for row in r.summary.itertuples():
+        for q, v in ((50, row.latency_p50_s), (99, row.latency_p99_s)):
+            assert f"p{q} {v:.3g} s" in texts(ax)
+    curve = [ln for ln in ax.lines if ln.get_label().startswith("api")][0]
+    y = curve.get_ydata()
+    assert y[-1] == pytest.approx(1.0) and np.all(np.diff(y) >= 0)
+    assert ax.get_xscale() == "log"
+
+
+def test_latency_cdf_thins_large_samples_but_keeps_the_ends():
+    lat = np.sort(np.random.default_rng(0).lognormal(0, 1, 100_000))
+    x, y = plots._cdf_points(lat)
+    assert len(x) <= plots._CDF_POINTS + 1
+    assert x[0] == lat[0] and x[-1] == lat[-1] and y[-1] == 1.0
+    assert np.all(np.diff(x) >= 0)
+    # the tail is kept dense: a point within the last 0.1 %
+    assert (y > 0.999).sum() >= 10
+
+
+def test_latency_cdf_with_histogram_detail_uses_the_summary_and_says_so(results):
+    r = results["histogram"]
+    with pytest.raises(ValueError):
+        r.events  # noqa: B018 - the property raises
+    ax = plots.latency_cdf(r).axes[0]
+    assert "record_detail" in texts(ax)
+    p50 = r.summary.set_index("source").loc["clicks", "latency_p50_s"]
+    assert f"p50 {p50:.3g} s" in texts(ax)
+
+
+# -- throttles, concurrency, ages -------------------------------------------------------------
+def test_throttles_stacked_by_reason(results):
+    r = results["throttled"]
+    ax = plots.throttles(r, period_s=10).axes[0]
+    assert "reserved" in legend(ax)
+    steps = [p.get_data() for p in ax.patches if p.get_label() != "warm-up"]
+    total = sum(float(np.sum(d.values - d.baseline)) for d in steps) * 10
+    assert total == pytest.approx(len(r.throttles), rel=1e-9)
+    ax = plots.throttles(results["kinesis"]).axes[0]
+    assert "no throttles" in texts(ax)
+
+
+def test_concurrency_draws_limits_or_lists_them_off_scale(results):
+    ax = plots.concurrency(results["throttled"]).axes[0]
+    labels = legend(ax)
+    assert "f reserved 2" in labels
+    assert "account limit 1000 (off scale)" in labels
+    ax = plots.concurrency(results["kinesis"]).axes[0]
+    assert any("shards x ParallelizationFactor 2" in lbl for lbl in legend(ax))
+
+
+def test_ages_are_plotted_in_seconds_from_each_metrics_unit(results):
+    for name, metric in (("throttled", "AsyncEventAge"), ("kinesis", "IteratorAge")):
+        r = results[name]
+        src = r.scenario.sources[0].name
+        ax = plots.ages(r, period_s=10).axes[0]
+        line = [ln for ln in ax.lines if ln.get_label() == f"{src} {metric}"][0]
+        m = r.metrics(10)
+        raw = m[(m.metric == metric) & (m.source == src)].value
+        assert plots.age_unit(metric) == "Milliseconds"
+        assert np.nanmax(line.get_ydata()) == pytest.approx(np.nanmax(raw) / 1e3)
+        assert plots.max_age_s(r, src) > 0
+    assert "no queue or stream source" in texts(plots.ages(
+        ls.simulate(scenario(SYNC_S3[0], duration_s=10))).axes[0])
+
+
+@pytest.mark.skipif(not HAS_SQS, reason="lambdasim has no SQS source yet")
+def test_sqs_queue_age_is_in_seconds(results):
+    r = results["sqs"]
+    assert plots.age_unit("ApproximateAgeOfOldestMessage") == "Seconds"
+    ax = plots.ages(r, period_s=10).axes[0]
+    line = [ln for ln in ax.lines if "ApproximateAgeOfOldestMessage" in ln.get_label()][0]
+    m = r.metrics(10)
+    raw = m[(m.metric == "ApproximateAgeOfOldestMessage") & (m.source == "orders")].value
+    assert np.nanmax(line.get_ydata()) == pytest.approx(np.nanmax(raw))
+
+
+# -- colours ----------------------------------------------------------------------------------
+def test_a_source_keeps_its_colour_across_figures(results):
+    r = results["sync+s3"]
+    colors = plots.source_colors(r)
+    assert colors["api"] != colors["uploads"]
+    lat = plots.latency_cdf(r).axes[0]
+    thr = plots.throughput(r).axes[0]
+    for ax in (lat, thr):
+        line = [ln for ln in ax.lines if ln.get_label().startswith("uploads")][0]
+        assert matplotlib.colors.same_color(line.get_color(), colors["uploads"])
+
+
+def test_pair_colours_match_by_name_and_kind(results):
+    a, b = results["sync+s3"], results["kinesis"]
+    ca, cb = plots.pair_colors(a, b)
+    assert cb["clicks"] not in ca.values()
+    ca2, cb2 = plots.pair_colors(a, results["histogram"])  # same api and uploads sources
+    assert cb2["api"] == ca2["api"] and cb2["uploads"] == ca2["uploads"]
+
+
+# -- compare ----------------------------------------------------------------------------------
+def test_compare_is_one_figure_with_axes_shared_per_row(results):
+    a, b = results["throttled"], results["kinesis"]
+    fig = plots.compare(a, b, labels=("push", "pull"))
+    rows = len(plots.COMPARE_ROWS)
+    assert len(fig.axes) == 2 * rows
+    axs = np.array(fig.axes).reshape(rows, 2)
+    for i in range(rows):
+        left, right = axs[i]
+        assert left.get_shared_y_axes().joined(left, right)
+        assert left.get_shared_x_axes().joined(left, right)
+        assert left.get_title().startswith("push") and right.get_title().startswith("pull")
+        assert_labelled(left)
+        assert right.get_title() and "(" in right.get_xlabel()
+        assert left.get_ylim() == right.get_ylim()
+    title = fig.get_suptitle()
+    assert "push" in title and "pull" in title and "s3" in title and "kinesis" in title
+    # the push column's queue age (tens of seconds) sets the scale of the pull column too
+    age_row = axs[plots.COMPARE_ROWS.index("ages")]
+    assert age_row[1].get_ylim()[1] >= np.nanmax(age_row[0].lines[1].get_ydata())
+    render(fig)
+
+
+def test_compare_options_and_errors(results):
+    a, b = results["sync+s3"], results["histogram"]
+    fig = plots.compare(a, b, labels=("before", "after"), rows=("latency", "throughput"),
+                        layout=None)
+    assert len(fig.axes) == 4 and fig.axes[0].get_title().startswith("before")
+    again = plots.compare(a, b, labels=("before", "after"), rows=("latency", "throughput"),
+                          layout=None, fig=fig)
+    assert again is fig and len(fig.axes) == 4
+    with pytest.raises(ValueError, match="labels"):
+        plots.compare(a, b, labels=("one",))
+    with pytest.raises(ValueError, match="rows"):
+        plots.compare(a, b, rows=("latency", "nonsense"))
+
+
+def test_compare_redrawn_into_its_figure_looks_as_if_new(results):
+    """The explorer reuses one figure: emptied axes must not keep old bars, legends or
+    scales."""
+    fig = plots.compare(results["throttled"], results["sync+s3"], layout=None)
+    render(fig)
+    c, d = results["kinesis"], results["histogram"]
+    assert plots.compare(c, d, layout=None, fig=fig) is fig
+    assert render(fig) == render(plots.compare(c, d, layout=None))
+
+
+def test_nice_period():
+    assert plots.nice_period(120) == 2
+    assert plots.nice_period(3600) == 60
+    assert plots.nice_period(10) == 1
