@@ -309,3 +309,13 @@ def test_every_metric_is_documented():
     assert {"IteratorAge", "GetRecords.Records", "WriteProvisionedThroughputExceeded",
             "ReadProvisionedThroughputExceeded", "BatchSize"} <= names
     assert names <= set(ls.METRICS)
+
+
+def test_batch_size_closes_a_batch_before_the_window():
+    # 40 records/s, BatchSize 100, window 5 s: a batch fills in 2.5 s, before the window ends
+    sc = stream_scenario(300, 30, shards=1, batch_size=100, batching_window_s=5,
+                         workload={"pattern": "constant", "rate_per_s": 40})
+    r = ls.simulate(sc, seed=21)
+    inv = r.invocations[r.invocations.start_s >= 30]
+    assert (inv.records == 100).mean() > 0.9
+    assert np.diff(inv.start_s).mean() == pytest.approx(2.5, rel=0.05)
