@@ -14,6 +14,7 @@ from .function import FunctionSpec
 from .pricing import Pricing
 from .result import METRICS, Result
 from .scenario import Scenario
+from .sweep import summarize, sweep
 from .sync_invoke import SyncSourceSpec
 from .workload import Bursts, ConstantRate, Diurnal, Poisson, Ramp, Step, Trace
 
@@ -23,5 +24,5 @@ __all__ = [
     "METRICS", "OUTCOMES", "AccountSpec", "AsyncSourceSpec", "Bursts", "ConservationError",
     "Constant", "ConstantRate", "Diurnal", "Empirical", "Exponential", "FunctionSpec",
     "Lognormal", "Poisson", "Pricing", "Ramp", "Result", "Scenario", "ScenarioError", "Step",
-    "SyncSourceSpec", "Trace", "simulate",
+    "SyncSourceSpec", "Trace", "simulate", "summarize", "sweep",
 ]

@@ -554,17 +554,14 @@ def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | 
 
 
 # -- sweep figures ----------------------------------------------------------------------------
-# Figures of parameter sweeps (plot_sweep, plot_heatmap) live in lambdasim.sweep_plots, which
-# needs lambdasim.sweep. They are to be re-exported here once that module has settled
-# (docs/sweeps.md already writes `from lambdasim.plots import plot_heatmap, plot_sweep`).
-# Lazily, so that importing lambdasim.plots does not import the sweep machinery:
-#
-# SWEEP_FIGURES = ("plot_sweep", "plot_heatmap")
-#
-# def __getattr__(name: str):
-#     if name in SWEEP_FIGURES:
-#         from . import sweep_plots
-#         return getattr(sweep_plots, name)
-#     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-#
-# Until then, import them from lambdasim.sweep_plots.
+# Figures of parameter sweeps (plot_sweep, plot_heatmap) live in lambdasim.sweep_plots; they are
+# re-exported here lazily, so that importing lambdasim.plots does not import the sweep machinery.
+SWEEP_FIGURES = ("plot_sweep", "plot_heatmap")
+
+
+def __getattr__(name: str):
+    if name in SWEEP_FIGURES:
+        from . import sweep_plots
+
+        return getattr(sweep_plots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
