@@ -8,10 +8,10 @@ field names count (``memory_mb``, not ``MemorySize``). A path may also name a wh
 sub-mapping (``functions.worker.duration``) to sweep it with whole values, e.g.
 ``{"dist": "constant", "value_s": 0.1}``.
 
-Each run's seed comes from the sweep's ``seed``, the configuration's swept values (as
-validated, so ``20`` and ``20.0`` are the same) and the replication index, never from a
-counter: a configuration gives the same numbers whatever else is in the grid and whatever
-executes it.
+Each run's seed comes from the sweep's ``seed``, the configuration's whole validated scenario
+(so ``20`` and ``20.0`` are the same, and sweeping a path at its base value changes nothing)
+and the replication index, never from a counter: a configuration gives the same numbers
+whatever else is in the grid, whichever paths the grid names, and whatever executes it.
 """
 
 from __future__ import annotations
@@ -81,12 +81,12 @@ class _Param:
 class _Config:
     index: int
     values: dict  # path -> value as given (JSON text for non-scalars): the frame's columns
-    key: str  # canonical JSON of the validated swept values: seeds derive from it
+    key: str  # canonical JSON of the validated swept values (for messages)
     scenario: dict  # validated scenario, as Scenario.to_dict()
     id: str  # hash of the scenario: the ``config`` column
 
     def seed(self, base_seed: int, replication: int) -> int:
-        text = json.dumps([base_seed, self.key, replication])
+        text = json.dumps([base_seed, _canonical(self.scenario), replication])
         return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
 
 

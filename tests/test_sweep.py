@@ -95,6 +95,12 @@ def test_seeds_depend_on_the_configuration_not_the_grid(serial):
     moved = sweep(base(), {RC: [6], RATE: [30]}, replications=2, seed=8, executor="serial",
                   progress=False)
     assert not set(moved.seed) & set(theirs.seed)
+    # naming one more path, at its base value, is the same configuration: the same numbers
+    extra = sweep(base(), {RC: [6], RATE: [30], "functions.f.memory_mb": [512]},
+                  replications=2, seed=7, executor="serial", progress=False)
+    assert list(extra.seed) == list(theirs.seed)
+    pd.testing.assert_frame_equal(extra[theirs.columns[2:]].reset_index(drop=True),
+                                  theirs[theirs.columns[2:]], check_dtype=False)
 
 
 def test_zip_pairs_values():
