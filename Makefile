@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+APP_PORT ?= 8866
 
-.PHONY: demo test lint lab notebooks bench clean
+.PHONY: demo test lint lab notebooks app app-screenshot bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +23,20 @@ test: $(STAMP)  ## lint, unit and theory tests, and the notebooks (nbval)
 lab: $(STAMP)  ## open JupyterLab on the tutorial notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
-notebooks: $(STAMP)  ## re-execute the notebooks in place, outputs included
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+# explorer.ipynb is left out: it is the app, committed without outputs (its widgets live
+# only in a running kernel, and saved widget state would only go stale)
+notebooks: $(STAMP)  ## re-execute the tutorial notebooks in place, outputs included
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		$(filter-out notebooks/explorer.ipynb,$(wildcard notebooks/*.ipynb))
+
+app: $(STAMP)  ## serve the explorer as a web page (Voila) on 127.0.0.1:$(APP_PORT)
+	@echo "lambdasim explorer: open http://127.0.0.1:$(APP_PORT)/ (Ctrl-C stops it)"
+	$(VENV)/bin/voila notebooks/explorer.ipynb --no-browser --port=$(APP_PORT) \
+		--Voila.ip=127.0.0.1 --Voila.port_retries=0
+
+app-screenshot: $(STAMP)  ## docs/explorer.png: the app in headless Chromium (tests/test_app.py)
+	LAMBDASIM_APP_SCREENSHOT=docs/explorer.png $(PY) -m pytest tests/test_app.py -q \
+		-p no:cacheprovider
 
 bench: $(STAMP)  ## speed benchmarks (ratios against baselines run in the same process)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

@@ -52,9 +52,9 @@ except ImportError:  # pragma: no cover - depends on the environment
     raise ImportError("lambdasim.widgets needs ipywidgets (the notebooks extra): "
                       "pip install -e '.[notebooks]'") from None
 
-__all__ = ["AUTO_RUN_MAX_S", "DEFAULT_BASE", "Explorer", "build_scenarios", "default_values",
-           "explorer", "pull_kinds", "record_detail_for", "simulate_in_slices",
-           "summary_table", "values_from_scenario"]
+__all__ = ["AUTO_RUN_MAX_S", "DEFAULT_BASE", "KNOB_HELP", "SECTIONS", "Explorer",
+           "build_scenarios", "default_values", "explorer", "knob_help_html", "pull_kinds",
+           "record_detail_for", "simulate_in_slices", "summary_table", "values_from_scenario"]
 
 #: longest horizon (simulated seconds) redone on every change; longer ones wait for Run
 AUTO_RUN_MAX_S = 300.0
@@ -343,6 +343,80 @@ def table_html(table: pd.DataFrame, note: str = "") -> str:
 # -- the explorer -------------------------------------------------------------------------------
 LABEL_WIDTH = "140px"
 
+#: the controls' sections, in the order the explorer lays them out: (title, widget attributes)
+SECTIONS = (
+    ("Workload", ("rate", "pattern")),
+    ("Function", ("duration", "cold_start")),
+    ("Concurrency", ("account", "reserved", "provisioned")),
+    ("Push source", ("push_kind",)),
+    ("Pull source", ("pull_kind", "shards", "batch_size", "window", "parallelization",
+                     "sqs_batch_size", "sqs_window", "sqs_max_concurrency")),
+    ("Run", ("horizon", "seed", "run_button")),
+)
+
+#: what each knob means in AWS terms: its tooltip, and the notes of :func:`knob_help_html`
+KNOB_HELP = {
+    "rate": "Events per second into both sources (peak for bursts and ramp, mean for "
+            "diurnal): S3 or SNS notifications, or records put to the stream or messages "
+            "sent to the queue.",
+    "pattern": "How arrivals spread in time: poisson, constant, bursts (on and off), ramp "
+               "(up from 0 over the first half), diurnal (one cycle).",
+    "duration": "Mean run time of one invocation (the Duration metric); a pull invocation "
+                "handles a whole batch in it. Billed per ms at the memory size.",
+    "cold_start": "Mean init time of a new execution environment (Init Duration in the "
+                  "REPORT log line); 0 = no cold starts.",
+    "account": "The account's concurrency quota in the Region (default 1,000), shared by "
+               "the functions without reserved concurrency.",
+    "reserved": "ReservedConcurrentExecutions: the function's cap, set aside from the "
+                "account's pool; AWS keeps 100 unreserved. Unchecked: none.",
+    "provisioned": "ProvisionedConcurrentExecutions: environments initialised in advance, "
+                   "no cold starts, billed while configured; at most the reserved value.",
+    "push_kind": "Asynchronous invocation: S3 or SNS hands each event to Lambda's internal "
+                 "queue, which invokes once per event and retries throttled events for up "
+                 "to 6 h (MaximumEventAgeInSeconds).",
+    "pull_kind": "Event source mapping: Lambda polls a Kinesis stream or an SQS queue and "
+                 "invokes the function with batches.",
+    "shards": "Each shard takes 1,000 records/s or 1 MB/s of writes; the mapping runs one "
+              "batch at a time per shard (times ParallelizationFactor).",
+    "batch_size": "BatchSize: the most records per invocation (1-10,000).",
+    "window": "MaximumBatchingWindowInSeconds: how long the mapping waits to fill a batch "
+              "(0-300 s): fewer, larger invocations, more latency.",
+    "parallelization": "ParallelizationFactor: concurrent batches per shard (1-10); order "
+                       "is kept per partition key.",
+    "sqs_batch_size": "BatchSize of the SQS mapping: the most messages per invocation; above "
+                      "10 it needs a batching window of at least 1 s.",
+    "sqs_window": "MaximumBatchingWindowInSeconds of the SQS mapping (0-300 s).",
+    "sqs_max_concurrency": "MaximumConcurrency (ScalingConfig): the SQS mapping's most "
+                           "concurrent invocations (2-1,000); 0 = not set (up to 1,250).",
+    "horizon": "Simulated time per run. Up to 5 min every change re-runs; longer runs wait "
+               "for the Run button.",
+    "seed": "Random seed: same seed, same arrivals and draws; change it for another sample.",
+    "run_button": "Simulate both scenarios and redraw.",
+}
+
+#: the knobs' names in :func:`knob_help_html`
+_KNOB_NAMES = {"rate": "arrival rate", "pattern": "arrival pattern",
+               "duration": "mean duration", "cold_start": "cold start",
+               "account": "account limit", "reserved": "reserved", "provisioned": "provisioned",
+               "push_kind": "push source", "pull_kind": "pull source",
+               "shards": "Kinesis shards", "batch_size": "BatchSize",
+               "window": "batching window", "parallelization": "ParallelizationFactor",
+               "sqs_batch_size": "SQS BatchSize", "sqs_window": "SQS batching window",
+               "sqs_max_concurrency": "max concurrency", "horizon": "horizon", "seed": "seed",
+               "run_button": "Run"}
+
+
+def knob_help_html() -> str:
+    """The knobs explained in AWS terms (:data:`KNOB_HELP`), as HTML grouped by section: the
+    side note of the explorer app."""
+    parts = []
+    for title, knobs in SECTIONS:
+        items = "".join(f"<div style='margin:0 0 3px'><b>{html.escape(_KNOB_NAMES[k])}</b>: "
+                        f"{html.escape(KNOB_HELP[k])}</div>" for k in knobs)
+        parts.append(f"<div style='margin:0 0 6px'><i>{title}</i>{items}</div>")
+    return ("<div class='lambdasim-knob-help' style='font-size:90%;line-height:1.3;"
+            "white-space:normal'>" + "".join(parts) + "</div>")
+
 
 def _slider(cls, description: str, tooltip: str = "", **kw):
     """A slider (or dropdown) 380 px wide; sliders report only when released."""
@@ -364,7 +438,12 @@ class Explorer(W.VBox):
     ``sqs_batch_size``, ``sqs_window``, ``sqs_max_concurrency``, ``horizon``, ``seed``,
     ``run_button``, ``progress``, ``status``, ``error``, ``figure``, ``summary``,
     ``messages``); ``run()`` simulates and redraws synchronously; after a run ``results``,
-    ``scenarios``, ``table`` and ``fig`` hold what is shown."""
+    ``scenarios``, ``table`` and ``fig`` hold what is shown.
+
+    ``controls`` (the knobs) and ``output`` (status, validation message, figure, table) are
+    the two columns, for an app that lays them out itself (``notebooks/explorer.ipynb``).
+    Each knob's tooltip explains it in AWS terms (:data:`KNOB_HELP`), and each part has the
+    CSS class ``lambdasim-<attribute>`` (underscores as dashes: ``lambdasim-run-button``)."""
 
     def __init__(self, scenario=None):
         self.base = _scenario_dict(scenario)
@@ -449,6 +528,18 @@ class Explorer(W.VBox):
         self.summary = W.HTML(value="")
         self.messages = W.Output()
 
+        # tooltips in AWS terms; a CSS class per part (``lambdasim-rate``, ...) for pages
+        # that style the explorer and for browser tests
+        for name, text in KNOB_HELP.items():
+            getattr(self, name).tooltip = text
+        self.reserved_on.tooltip = KNOB_HELP["reserved"]
+        for name in ("rate", "pattern", "duration", "cold_start", "account", "reserved_on",
+                     "reserved", "provisioned", "push_kind", "pull_kind", "shards",
+                     "batch_size", "window", "parallelization", "sqs_batch_size", "sqs_window",
+                     "sqs_max_concurrency", "horizon", "seed", "run_button", "progress",
+                     "status", "error", "figure", "summary", "messages"):
+            getattr(self, name).add_class(f"lambdasim-{name.replace('_', '-')}")
+
         self.kinesis_box = W.VBox([self.shards, self.batch_size, self.window,
                                    self.parallelization])
         self.sqs_box = W.VBox([self.sqs_batch_size, self.sqs_window, self.sqs_max_concurrency])
@@ -456,7 +547,7 @@ class Explorer(W.VBox):
         def section(title, *children):
             return W.VBox([W.HTML(f"<b>{title}</b>"), *children])
 
-        controls = W.VBox([
+        self.controls = W.VBox([
             section("Workload", self.rate, self.pattern),
             section("Function", self.duration, self.cold_start),
             section("Concurrency", self.account, W.HBox([self.reserved_on, self.reserved]),
@@ -466,11 +557,13 @@ class Explorer(W.VBox):
             section("Run", self.horizon, self.seed,
                     W.HBox([self.run_button, self.progress])),
         ], layout=W.Layout(min_width="380px"))
-        output = W.VBox([self.status, self.error, self.figure, self.summary, self.messages],
-                        layout=W.Layout(flex="1 1 600px"))
+        self.controls.add_class("lambdasim-controls")
+        self.output = W.VBox([self.status, self.error, self.figure, self.summary,
+                              self.messages], layout=W.Layout(flex="1 1 600px"))
+        self.output.add_class("lambdasim-output")
         super().__init__([
             W.HTML("<h3>lambdasim explorer: one workload, pushed vs pulled</h3>"),
-            W.HBox([controls, output], layout=W.Layout(flex_flow="row wrap")),
+            W.HBox([self.controls, self.output], layout=W.Layout(flex_flow="row wrap")),
         ])
 
         for w in self.knobs():

@@ -164,3 +164,20 @@ def test_build_scenarios_same_arrivals_and_slices_change_nothing():
     assert b.events.equals(ref.events)
     assert widgets.record_detail_for(values) == "full"
     assert widgets.record_detail_for({**values, "rate": 1000, "horizon_s": 3600}) == "histogram"
+
+
+def test_app_parts_tooltips_and_css_classes(ui):
+    # the two columns an app lays out itself (notebooks/explorer.ipynb)
+    assert ui.rate in ui.controls.children[0].children and ui.figure in ui.output.children
+    assert ui.summary in ui.output.children and ui.error in ui.output.children
+    # every knob is explained in AWS terms, as its tooltip and in the notes
+    notes = widgets.knob_help_html()
+    for title, names in widgets.SECTIONS:
+        assert f"<i>{title}</i>" in notes
+        for name in names:
+            w = getattr(ui, name)
+            assert w.tooltip == widgets.KNOB_HELP[name] and w.tooltip != w.description
+            assert f"lambdasim-{name.replace('_', '-')}" in w._dom_classes
+    assert "ReservedConcurrentExecutions" in ui.reserved_on.tooltip
+    assert "ParallelizationFactor" in notes and "MaximumConcurrency" in notes
+    assert {n for _, names in widgets.SECTIONS for n in names} == set(widgets.KNOB_HELP)
