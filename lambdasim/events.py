@@ -62,30 +62,42 @@ class Ledger:
         return getattr(self, name)[: self.n]
 
 
+WINDOW_S = 10.0  # arrivals are drawn this many simulated seconds at a time
+
+
 class Feeder:
     """Delivers a workload's arrivals to a source, one window of arrivals at a time.
 
-    Each window's arrival times are drawn in one vectorised call; the source may map them to
-    later delivery times (e.g. S3's notification delay). Deliveries are then chained: one
-    scheduled callback per delivery, never a process per event.
+    Each window's arrival times are drawn in one vectorised call, at the window's start, and
+    handed to ``on_window(arrivals)`` (``window`` holds the window's bounds). Sources that take
+    arrivals in bulk (streams, queues) stop there. With ``on_event``, ``on_window`` returns
+    (delivery times, event ids), e.g. after S3's notification delay, and the deliveries are
+    chained: one scheduled callback per delivery, never a process per event.
     """
 
-    def __init__(self, env, stream, horizon: float, on_window, on_event, window_s: float = 10.0):
+    def __init__(self, env, stream, horizon: float, on_window, on_event=None,
+                 window_s: float = WINDOW_S):
         self.env, self.stream, self.horizon = env, stream, horizon
         self.on_window, self.on_event, self.window_s = on_window, on_event, window_s
         self.offered = 0
-        self._t = 0.0
+        self.window = (0.0, 0.0)
+
+    def start(self) -> Feeder:
+        """Draw the first window now; the others follow at their start times."""
         self._window(None)
+        return self
 
     def _window(self, _ev) -> None:
-        t0 = self._t
+        t0 = self.window[1]
         t1 = min(t0 + self.window_s, self.horizon)
-        arrivals = self.stream.next(t0, t1)
+        self.window = (t0, t1)
+        arrivals = np.asarray(self.stream.next(t0, t1), dtype=float)
         self.offered += len(arrivals)
-        if len(arrivals):
+        if self.on_event is None:
+            self.on_window(arrivals)
+        elif len(arrivals):
             times, ids = self.on_window(arrivals)
             _Chain(self.env, times.tolist(), ids.tolist(), self.on_event)
-        self._t = t1
         if t1 < self.horizon:
             self.env.timeout(t1 - self.env.now).callbacks.append(self._window)
 
@@ -121,7 +133,8 @@ class PushSource:
     def start(self, engine) -> None:
         """Begin delivering the workload's arrivals."""
         stream = self.spec.workload.stream(engine.rng("arrivals", self.name))
-        self.feeder = Feeder(engine.env, stream, engine.horizon, self.on_window, self.arrive)
+        self.feeder = Feeder(engine.env, stream, engine.horizon, self.on_window,
+                             self.arrive).start()
 
     def on_window(self, times: np.ndarray):
         first = self.ledger.add(times)

@@ -93,6 +93,7 @@ from .events import (
     OUTCOMES,
     SUCCEEDED,
     ConservationError,
+    Feeder,
     Ledger,
     ledger_stats,
 )
@@ -107,7 +108,6 @@ SCALE_DOWN_S = 60.0
 BACKOFF_MIN_S, BACKOFF_MAX_S, BACKOFF_RESET_S = 1.0, 60.0, 60.0
 PAYLOAD_BYTES = 6 * 1024 * 1024
 AGE_SKIP_RECEIVES = 3  # ApproximateAgeOfOldestMessage ignores messages received 3+ times
-WINDOW_S = 10.0  # arrivals are drawn one window at a time
 EPS = 1e-9  # timer round-off when comparing event times with arrival / visibility times
 
 QUEUED, IN_BATCH, DONE = 0, 1, 2
@@ -603,27 +603,6 @@ class _FifoQueue(_Queue):
             self.seq += 1
 
 
-# -- arrivals -----------------------------------------------------------------------------
-class _Arrivals:
-    """Draws the workload one window at a time and hands each window to the source."""
-
-    def __init__(self, env, stream, horizon: float, on_window):
-        self.env, self.stream, self.horizon, self.on_window = env, stream, horizon, on_window
-        self.offered = 0
-        self._t = 0.0
-        self._window(None)
-
-    def _window(self, _ev) -> None:
-        t0 = self._t
-        t1 = min(t0 + WINDOW_S, self.horizon)
-        arrivals = np.asarray(self.stream.next(t0, t1), dtype=float)
-        self.offered += len(arrivals)
-        self._t = t1
-        self.on_window(arrivals)
-        if t1 < self.horizon:
-            self.env.timeout(t1 - self.env.now).callbacks.append(self._window)
-
-
 class _Tally:
     """Stands in for a ledger when no per-message table is kept."""
 
@@ -693,7 +672,7 @@ class SqsSource:
     # -- arrivals ---------------------------------------------------------------------------
     def start(self, engine) -> None:
         stream = self.spec.workload.stream(engine.rng("arrivals", self.name))
-        self.feeder = _Arrivals(self.env, stream, self.horizon, self._on_window)
+        self.feeder = Feeder(self.env, stream, self.horizon, self._on_window).start()
         self._spawn(self.target)
         self._min_waiting = self.n_waiting
         self._next_scale_down = SCALE_DOWN_S

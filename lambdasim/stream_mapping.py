@@ -40,13 +40,13 @@ from .events import (
     OUTCOMES,
     SUCCEEDED,
     ConservationError,
+    Feeder,
     latency_stats,
 )
 from .histogram import LatencyHistogram
 from .stream import DYNAMODB_READERS, StreamSourceSpec, key_to_lane, key_to_shard
 from .workload import sorted_uniforms
 
-WINDOW_S = 10.0
 EFO_INTERVAL_S = 0.05
 _COLS = {"written": float, "arrival": float, "done": bool, "lane": np.int16, "poison": bool,
          "key": np.int64, "id": np.int64, "attempts": np.int32}
@@ -360,7 +360,6 @@ class StreamSource:
         self._rows: list[dict] = []
         self._carry = None  # producer records waiting to retry a throttled put
         self._next_id = 0
-        self._t = 0.0
 
     # -- producing ----------------------------------------------------------------------
     def start(self, engine) -> None:
@@ -378,19 +377,18 @@ class StreamSource:
                 keys, spec.shards), backlog=True)
         for shard in self.shards:
             shard.schedule(self.rng.random() * self.poll_interval)
-        self._stream = spec.workload.stream(self._arrival_rng)
-        self._window(None)
+        self.feeder = Feeder(self.env, spec.workload.stream(self._arrival_rng), self.horizon,
+                             self._produce)
+        self.feeder.start()
 
     def _new_ids(self, n: int) -> np.ndarray:
         ids = np.arange(self._next_id, self._next_id + n)
         self._next_id += n
         return ids
 
-    def _window(self, _ev) -> None:
-        t0 = self._t
-        t1 = min(t0 + WINDOW_S, self.horizon)
-        self._t = t1
-        times = self._stream.next(t0, t1)
+    def _produce(self, times: np.ndarray) -> None:
+        """A window of records from the producer: keys, shards, write limits."""
+        t0, t1 = self.feeder.window
         keys = self._keys(len(times))
         ids = self._new_ids(len(times))
         self.produced += len(times)
@@ -403,8 +401,6 @@ class StreamSource:
         now = self.env.now
         for s in self.shards:
             s.written(now)
-        if t1 < self.horizon:
-            self.env.timeout(t1 - self.env.now).callbacks.append(self._window)
 
     def _put(self, times, keys, ids, shard, t0, t1) -> None:
         """Kinesis shard write limits, second by second: a throttled put is retried at the
