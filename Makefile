@@ -21,7 +21,7 @@ test: $(STAMP)  ## lint, unit and theory tests, and the notebooks (nbval)
 	$(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: $(STAMP)  ## open JupyterLab on the tutorial notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # explorer.ipynb is left out: it is the app, committed without outputs (its widgets live
 # only in a running kernel, and saved widget state would only go stale)
