@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import lambdasim as ls
 from lambdasim.stream import SHARD_WRITE_RECORDS
@@ -319,3 +321,50 @@ def test_batch_size_closes_a_batch_before_the_window():
     inv = r.invocations[r.invocations.start_s >= 30]
     assert (inv.records == 100).mean() > 0.9
     assert np.diff(inv.start_s).mean() == pytest.approx(2.5, rel=0.05)
+
+
+@st.composite
+def small_streams(draw):
+    kind = draw(st.sampled_from(["kinesis", "dynamodb"]))
+    src = {
+        "kind": kind,
+        "shards": draw(st.integers(1, 4)),
+        "parallelization_factor": draw(st.integers(1, 4)),
+        "batch_size": draw(st.sampled_from([1, 5, 50, 500])),
+        "batching_window_s": draw(st.sampled_from([0, 0.5, 3])),
+        "max_retry_attempts": draw(st.sampled_from([-1, 0, 2])),
+        "max_record_age_s": draw(st.sampled_from([-1, 60])),
+        "bisect_on_error": draw(st.booleans()),
+        "report_batch_item_failures": draw(st.booleans()),
+        "poison_rate": draw(st.sampled_from([0, 0.01])),
+        "destination": draw(st.sampled_from([None, "dlq"])),
+        "keys": {"count": draw(st.sampled_from([3, 1000]))},
+        "workload": {"pattern": draw(st.sampled_from(["poisson", "bursts"])),
+                     "rate_per_s": draw(st.sampled_from([20, 800, 3000]))},
+    }
+    if src["workload"]["pattern"] == "bursts":
+        src["workload"].update(on_s=5, off_s=5)
+    if kind == "kinesis":
+        src["producer_max_attempts"] = draw(st.integers(1, 3))
+    fn = {"error_rate": draw(st.sampled_from([0, 0.1])),
+          "reserved_concurrency": draw(st.sampled_from([None, 2])),
+          "duration": {"dist": "lognormal", "mean_s": 0.1, "cv": 1.0}}
+    return src, fn, draw(st.sampled_from(["full", "histogram"]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_streams())
+def test_streams_conserve_records_and_keep_key_order(case):
+    src, fn, detail = case
+    sc = stream_scenario(90, function=fn, **src)
+    r = ls.simulate(sc, seed=22, record_detail=detail)
+    conserved(r)
+    s = r.summary.iloc[0]
+    if s.kind == "dynamodb":
+        assert s.write_throttles == 0  # no shard write limit: the table's capacity governs
+    assert r.functions.max_concurrency[0] <= src["shards"] * src["parallelization_factor"]
+    if detail == "full":
+        ev = r.events
+        assert len(ev) == s.offered and ev.id.is_unique
+        if fn["error_rate"] == 0 and src["poison_rate"] == 0:
+            assert in_key_order(ev)
