@@ -288,12 +288,24 @@ def _base(base) -> Scenario:
 
 
 # -- running -------------------------------------------------------------------------------
+#: columns of ``Result.functions`` added to each source's row as ``function_<column>``
+FUNCTION_COLUMNS = ("mean_concurrency", "max_concurrency", "mean_environments",
+                    "cold_start_fraction", "gb_seconds", "cost_usd")
+
+
 def run_one(scenario: dict, seed: int) -> list[dict]:
     """Simulate one scenario (as :meth:`Scenario.to_dict` gives it) with ``seed``: its summary
-    as a list of records. The unit of work every executor runs."""
+    as a list of records, each with its function's ``function_<column>`` numbers (see
+    :data:`FUNCTION_COLUMNS`). The unit of work every executor runs."""
     from .engine import simulate
 
-    return simulate(Scenario.from_dict(scenario), seed=seed).summary.to_dict("records")
+    result = simulate(Scenario.from_dict(scenario), seed=seed)
+    functions = result.functions.set_index("function")
+    records = result.summary.to_dict("records")
+    for rec in records:
+        fn = functions.loc[rec["function"]]
+        rec.update({f"function_{c}": float(fn[c]) for c in FUNCTION_COLUMNS})
+    return records
 
 
 def _attempt(scenario: dict, seed: int) -> tuple[list[dict] | None, str | None]:

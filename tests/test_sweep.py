@@ -57,8 +57,18 @@ def test_frame_layout_and_grid_order(serial):
     assert len(df) == 3 * 2 * 2 * n_src
     assert list(df.columns[:5]) == [RC, RATE, "config", "replication", "seed"]
     assert list(df.columns[-1:]) == ["error"]
-    summary_cols = list(ls.simulate(ls.Scenario.from_dict(base())).summary.columns)
-    assert list(df.columns[5:-1]) == summary_cols
+    r = ls.simulate(ls.Scenario.from_dict(base()))
+    summary_cols = list(r.summary.columns)
+    function_cols = [f"function_{c}" for c in sweep_mod.FUNCTION_COLUMNS]
+    assert list(df.columns[5:-1]) == summary_cols + function_cols
+    # each source's row carries its function's numbers
+    first = df[(df.replication == 0)].iloc[0]
+    rerun = ls.simulate(ls.Scenario.from_dict({**base(), "functions": [
+        {**base()["functions"][0], "reserved_concurrency": first[RC]}],
+        "sources": [{**base()["sources"][0], "workload": {"pattern": "poisson",
+                                                          "rate_per_s": first[RATE]}},
+                    base()["sources"][1]]}), seed=int(first.seed))
+    assert first.function_max_concurrency == rerun.functions.max_concurrency[0]
     assert df["error"].isna().all()
     # grid order: first path slowest, then replications, then sources in scenario order
     assert list(df[RC][:: 2 * 2 * n_src]) == [None, 2, 6]
