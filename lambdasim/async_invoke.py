@@ -126,6 +126,13 @@ class AsyncSource(PushSource):
         else:
             self._later(i, self.spec.retry_delays_s[n - 1])
 
+    def events_frame(self):
+        """Events, plus ``enqueued_s``: when the event reached Lambda's queue (after the
+        delivery delay), from which its age is counted."""
+        df = super().events_frame()
+        df["enqueued_s"] = self.ledger.view("enqueued")
+        return df
+
     def metric_samples(self) -> list:
         led = self.ledger
         enq = led.view("enqueued")

@@ -382,3 +382,16 @@ def test_conservation_property(data, seed):
 def test_outcome_names_match_the_package():
     assert tuple(ls.OUTCOMES) == OUTCOMES
     assert set(SYNC_ATTEMPTS) == {"none", "standard", "legacy"}
+
+
+def test_async_events_show_when_they_were_queued():
+    sc = ls.Scenario.from_dict({
+        "duration_s": 60, "functions": [{"name": "f", "cold_start": None}],
+        "sources": [{"name": "b", "kind": "s3", "function": "f",
+                     "delivery_delay": {"dist": "constant", "value_s": 2.0},
+                     "workload": {"pattern": "poisson", "rate_per_s": 5}}]})
+    ev = ls.simulate(sc, seed=1).events
+    queued = ev.dropna(subset=["enqueued_s"])
+    assert len(queued) > 200
+    assert np.allclose(queued.enqueued_s - queued.arrival_s, 2.0)
+    assert (queued.start_s.dropna() >= queued.enqueued_s[queued.start_s.notna()]).all()
