@@ -644,7 +644,7 @@ class SqsSource:
                        if self.full else _Tally(self.queue.store))
         # pollers
         self.target = min(max(START_POLLERS, spec.min_pollers), self.cap)
-        self.n_pollers = self.n_busy = self.n_waiting = self.n_sleeping = 0
+        self.n_pollers = self.n_busy = self.n_waiting = 0
         self._min_waiting = 0
         self._filler: _Batch | None = None
         self._fill_token = 0
@@ -881,11 +881,9 @@ class SqsSource:
         if self.n_pollers > self.target:
             self.n_pollers -= 1
             return
-        self.n_sleeping += 1
         self.env.timeout(self._pause_until - now).callbacks.append(self._woke)
 
     def _woke(self, _ev) -> None:
-        self.n_sleeping -= 1
         self._poll()
         self._wake_waiting()
 

@@ -160,7 +160,6 @@ def test_bisect_sends_only_the_poison_record_to_the_destination():
     ev = r.events
     failed = ev[ev.outcome == "failed"]
     assert len(failed) > 0
-    from lambdasim.stream import mix64  # noqa: F401  (poison flags are drawn per record)
     assert r.summary.failed[0] == len(failed)
     assert r.summary.dropped[0] == 0 and r.summary.expired[0] == 0
     # every failed record is a poison record: the count matches the draw within noise
