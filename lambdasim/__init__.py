@@ -4,19 +4,31 @@ Build a :class:`Scenario` (from YAML, a dict or Python), run :func:`simulate`, r
 :class:`Result`'s tables and CloudWatch-named metrics.
 """
 
-from ._validation import ScenarioError
-from .async_invoke import AsyncSourceSpec
-from .concurrency import AccountSpec
-from .distributions import Constant, Empirical, Exponential, Lognormal
-from .engine import simulate
-from .events import OUTCOMES, ConservationError
-from .function import FunctionSpec
-from .pricing import Pricing
-from .result import METRICS, Result
-from .scenario import Scenario
+from .compare import compare as compare_scenarios
+from .results import METRICS, Result, simulate, theory
+from .sim import OUTCOMES, ConservationError
+from .spec import (
+    AccountSpec,
+    AsyncSourceSpec,
+    Bursts,
+    Constant,
+    ConstantRate,
+    Diurnal,
+    Empirical,
+    Exponential,
+    FunctionSpec,
+    Lognormal,
+    Poisson,
+    Pricing,
+    Ramp,
+    Scenario,
+    ScenarioError,
+    Step,
+    SyncSourceSpec,
+    Trace,
+)
+from .spec.template import from_template
 from .sweep import summarize, sweep
-from .sync_invoke import SyncSourceSpec
-from .workload import Bursts, ConstantRate, Diurnal, Poisson, Ramp, Step, Trace
 
 __version__ = "0.1.0"
 
@@ -24,5 +36,6 @@ __all__ = [
     "METRICS", "OUTCOMES", "AccountSpec", "AsyncSourceSpec", "Bursts", "ConservationError",
     "Constant", "ConstantRate", "Diurnal", "Empirical", "Exponential", "FunctionSpec",
     "Lognormal", "Poisson", "Pricing", "Ramp", "Result", "Scenario", "ScenarioError", "Step",
-    "SyncSourceSpec", "Trace", "simulate", "summarize", "sweep",
+    "SyncSourceSpec", "Trace", "compare_scenarios", "from_template", "simulate", "summarize",
+    "sweep", "theory",
 ]

@@ -4,7 +4,6 @@ conservation check every test applies to its results."""
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 import pandas as pd
@@ -12,19 +11,11 @@ import pandas as pd
 import lambdasim as ls
 
 OUTCOMES = ("in_flight", "succeeded", "failed", "dropped", "rejected", "expired")
-SYNC_ATTEMPTS = {"none": 1, "standard": 3, "legacy": 5}
+SYNC_ATTEMPTS = {"none": 1, "standard": 3, "legacy": 5}  # boto3 retry modes, written out
 
 
-# -- theory ---------------------------------------------------------------------------------
-def erlang_b(n: int, a: float) -> float:
-    """Erlang B: probability that an arrival finds all ``n`` servers busy when the offered
-    load is ``a`` erlangs (Poisson arrivals, any service-time distribution, no queue)."""
-    if n < 0 or a < 0:
-        raise ValueError("n and a must be >= 0")
-    b = 1.0
-    for k in range(1, n + 1):
-        b = a * b / (k + a * b)
-    return b
+# -- theory (one copy, in the library) ---------------------------------------------------
+erlang_b = ls.theory.erlang_b
 
 
 def alive_at(environments: pd.DataFrame, t: np.ndarray) -> np.ndarray:
@@ -155,7 +146,7 @@ def mean_of(dist: dict) -> float:
     return dist["value_s"] if dist["dist"] == "constant" else dist["mean_s"]
 
 
-def theory_cold_fraction(rate: float, keep_alive: float, service: float) -> float:
-    """P(cold) for one environment mostly (rate * service << 1): the next call finds the
-    environment gone iff the gap after the previous call ends exceeds keep-alive."""
-    return math.exp(-rate * (keep_alive + service))
+def theory_cold_fraction(rate: float, keep_alive: float, service: float,
+                         lag_max: float = 60.0) -> float:
+    """P(cold) with the default reclaim lag, uniform 0-60 s (see ``ls.theory``)."""
+    return ls.theory.cold_start_probability(rate, keep_alive, service, lag_max)

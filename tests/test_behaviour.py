@@ -120,7 +120,8 @@ def test_async_event_age_counts_from_queueing_not_from_the_s3_put():
 
 
 def test_async_s3_default_delivery_delay_adds_to_the_age():
-    """The default S3 delivery delay (lognormal, mean 1 s) comes on top of the 60 s age."""
+    """The default S3 delivery delay comes on top of the 60 s age (which counts from
+    queueing)."""
     horizon, age = 400.0, 60
     sc = scenario(
         duration_s=horizon, warmup_s=100.0,
@@ -150,6 +151,7 @@ def test_async_function_error_retries_at_documented_spacing(retries, destination
         duration_s=6000.0, warmup_s=0.0,
         function={"duration": const(service), "cold_start": None, "error_rate": 1.0},
         source={"kind": "async", "max_retry_attempts": retries, "destination": destination,
+                "dequeue_delay": None,
                 "workload": {"pattern": "constant", "rate_per_s": 1 / gap, "start_s": first}},
     )
     r = ls.simulate(sc, seed=3)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import typing
 
 import matplotlib
 import numpy as np
@@ -16,10 +15,8 @@ from matplotlib.figure import Figure
 
 import lambdasim as ls
 from lambdasim import plots
-from lambdasim.sources import KINDS
+from lambdasim.plots.panels import _CDF_POINTS, _cdf_points
 
-HAS_SQS = "sqs" in {k for spec, _ in KINDS
-                    for k in typing.get_args(spec.model_fields["kind"].annotation)}
 FN = {"name": "f", "duration": {"dist": "lognormal", "mean_s": 0.2, "cv": 0.5},
       "cold_start": {"dist": "constant", "value_s": 0.3}}
 
@@ -51,13 +48,12 @@ def results() -> dict[str, ls.Result]:
                                  record_detail="histogram"),
         # reserved concurrency 2 for ~4 erlangs of S3 events: throttles and a growing queue
         "throttled": ls.simulate(scenario(SYNC_S3[1], reserved_concurrency=2), seed=1),
+        "sqs": ls.simulate(scenario(*SQS), seed=1),
     }
-    if HAS_SQS:
-        out["sqs"] = ls.simulate(scenario(*SQS), seed=1)
     return out
 
 
-NAMES = ["sync+s3", "kinesis", "histogram", "throttled"] + (["sqs"] if HAS_SQS else [])
+NAMES = ["sync+s3", "kinesis", "histogram", "throttled", "sqs"]
 SINGLE = [plots.latency_cdf, plots.throughput, plots.throttles, plots.concurrency, plots.ages,
           plots.outcomes]
 
@@ -85,11 +81,24 @@ def legend(ax) -> list[str]:
 
 
 def test_plots_do_not_use_pyplot_and_lambdasim_does_not_import_widgets():
-    code = ("import sys, lambdasim, lambdasim.plots; "
+    code = ("import sys, lambdasim; "
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported by lambdasim'; "
+            "import lambdasim.plots; "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
             "assert 'lambdasim.widgets' not in sys.modules, 'widgets imported'; "
             "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_sweep_figures_are_plain_attributes_of_plots():
+    """``from lambdasim.plots import plot_heatmap, plot_sweep`` (notebook 07, README) and the
+    older ``lambdasim.sweep_plots`` give the same functions, without a module __getattr__."""
+    from lambdasim import sweep_plots
+    from lambdasim.plots import plot_heatmap, plot_sweep
+
+    assert plot_sweep is sweep_plots.plot_sweep and plot_heatmap is sweep_plots.plot_heatmap
+    assert {"plot_sweep", "plot_heatmap"} <= set(vars(plots)) and "__getattr__" not in vars(plots)
+    assert set(plots.__all__) <= set(vars(plots))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -135,8 +144,8 @@ def test_latency_cdf_marks_percentiles_of_the_summary(results):
 
 def test_latency_cdf_thins_large_samples_but_keeps_the_ends():
     lat = np.sort(np.random.default_rng(0).lognormal(0, 1, 100_000))
-    x, y = plots._cdf_points(lat)
-    assert len(x) <= plots._CDF_POINTS + 1
+    x, y = _cdf_points(lat)
+    assert len(x) <= _CDF_POINTS + 1
     assert x[0] == lat[0] and x[-1] == lat[-1] and y[-1] == 1.0
     assert np.all(np.diff(x) >= 0)
     # the tail is kept dense: a point within the last 0.1 %
@@ -189,7 +198,6 @@ def test_ages_are_plotted_in_seconds_from_each_metrics_unit(results):
         ls.simulate(scenario(SYNC_S3[0], duration_s=10))).axes[0])
 
 
-@pytest.mark.skipif(not HAS_SQS, reason="lambdasim has no SQS source yet")
 def test_sqs_queue_age_is_in_seconds(results):
     r = results["sqs"]
     assert plots.age_unit("ApproximateAgeOfOldestMessage") == "Seconds"

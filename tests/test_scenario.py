@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lambdasim as ls
-from lambdasim.workload import ArrivalStream
+from lambdasim.spec.workload import ArrivalStream
 
 
 def base(fn=None, src=None, **top):
@@ -29,31 +29,43 @@ def base(fn=None, src=None, **top):
      "functions[0].timeout_s = 901: must be 1..900 (AWS Lambda timeout, seconds)"),
     (base(fn={"memory_mb": "big"}), "functions[0].memory_mb = 'big': must be a whole number"),
     (base(fn={"colour": "red"}), "functions[0].colour = 'red': unknown field"),
+    (base(fn={"memroy_mb": 256}),
+     "functions[0].memroy_mb = 256: unknown field (did you mean 'memory_mb'?)"),
     (base(fn={"error_rate": 1.5}), "functions[0].error_rate = 1.5: must be 0..1 (probability)"),
     (base(fn={"reserved_concurrency": 950}),
-     "functions[0].reserved_concurrency = 950: must be 0..900 (reserved and provisioned "
-     "concurrency must leave 100 of the account's 1000 unreserved)"),
+     "functions[0].reserved_concurrency = 950: must be 0..900 (function 'f'; reserved and "
+     "provisioned concurrency must leave 100 of the account's 1000 unreserved)"),
     (base(fn={"reserved_concurrency": 5, "provisioned_concurrency": 10}),
      "functions[0].provisioned_concurrency = 10: must be 0..5 (at most the reserved "
      "concurrency)"),
     (base(fn={"duration": {"dist": "lognormal", "mean_s": 1}}),
-     "functions[0].duration.cv = None: give exactly one of cv or p99_s with mean_s"),
+     "functions[0].duration.cv = None: give exactly one of cv, p99_s or sigma with mean_s or "
+     "median_s"),
     (base(fn={"duration": {"dist": "lognormal", "mean_s": 1, "p99_s": 100}}),
      "functions[0].duration.p99_s = 100: must be between mean_s and 14.97 (a lognormal's "
      "p99/mean lies in 1..15)"),
     (base(fn={"duration": {"dist": "gamma"}}),
-     "functions[0].duration: dist must be one of 'constant', 'exponential', 'lognormal', "
-     "'empirical'"),
+     "functions[0].duration.dist = 'gamma': must be one of 'constant', 'exponential', "
+     "'lognormal', 'uniform', 'empirical', 'mixture'"),
     (base(src={"kind": "kafka"}),
-     "sources[0]: kind must be one of"),
+     "sources[0].kind = 'kafka': must be one of 'sync', 'async', 's3', 'sns', 'eventbridge', "
+     "'kinesis', 'dynamodb', 'sqs'"),
     (base(src={"function": "g"}), "sources[0].function = 'g': no such function (functions: f)"),
     (base(src={"client_retry": "always"}),
      "sources[0].client_retry = 'always': must be 'none', 'standard' or 'legacy'"),
     (base(src={"workload": {"pattern": "poisson", "rate_per_s": -1}}),
      "sources[0].workload.rate_per_s = -1: must be 0..10000000 (events per second)"),
     (base(src={"workload": {"pattern": "wave"}}),
-     "sources[0].workload: pattern must be one of 'poisson', 'constant', 'bursts', 'step', "
+     "sources[0].workload.pattern = 'wave': must be one of 'poisson', 'constant', 'bursts', "
+     "'step', "
      "'ramp', 'diurnal', 'trace'"),
+    (base(fn={"reserved_concurrency": 1}, account={"concurrency_limit": 10}),
+     "functions[0].reserved_concurrency = 1: must be 0..0 (function 'f'; reserved and "
+     "provisioned concurrency must leave 10 of the account's 10 unreserved)"),
+    (base(src={"kind": "s3", "throttle_backoff_min_s": 10, "throttle_backoff_max_s": 2}),
+     "sources[0].throttle_backoff_min_s = 10: must be <= throttle_backoff_max_s (2)"),
+    (base(src={"kind": "kinesis", "throttle_backoff_min_s": 5}),
+     "sources[0].throttle_backoff_min_s = 5: must be <= throttle_backoff_max_s (1)"),
     (base(src={"workload": {"pattern": "trace", "path": "/no/such.csv"}}),
      "sources[0].workload.path = '/no/such.csv': no such trace file: /no/such.csv"),
     (base(src={"kind": "s3", "max_retry_attempts": 3}),
@@ -64,7 +76,8 @@ def base(fn=None, src=None, **top):
      "account.concurrency_limit = 0: must be 1..10000000 (account concurrency)"),
     (base(warmup_s=700), "warmup_s = 700: must be below duration_s (600)"),
     (base(duration_s=0), "duration_s = 0: must be 0.001..31536000 (simulated seconds)"),
-    ({"functions": [], "sources": []}, "functions = []: must have at least 1 item"),
+    ({"functions": [], "sources": base()["sources"]},
+     "functions = []: must have at least 1 item"),
     ([1, 2], "scenario = list: must be a mapping of fields"),
 ])
 def test_validation_messages(data, message):
@@ -73,6 +86,14 @@ def test_validation_messages(data, message):
     text = str(exc.value)
     assert text.startswith(message), text
     assert "\n" not in text
+
+
+def test_every_problem_gets_its_own_line():
+    with pytest.raises(ls.ScenarioError) as exc:
+        ls.Scenario.from_dict(base(fn={"memory_mb": 64, "timeout_s": 0}))
+    assert str(exc.value).splitlines() == [
+        "functions[0].memory_mb = 64: must be 128..10240 (AWS Lambda memory)",
+        "functions[0].timeout_s = 0: must be 1..900 (AWS Lambda timeout, seconds)"]
 
 
 def test_duplicate_names_are_rejected():
@@ -163,3 +184,32 @@ def test_bursts_only_arrive_when_on():
     t = ArrivalStream(wl, np.random.default_rng(3)).next(0, 400)
     assert np.all(np.mod(t, 40) < 10)
     assert math.isclose(wl.peak_rate(), 100)
+
+
+def test_a_trace_of_dates_runs_under_pandas_3(tmp_path):
+    """Timestamps as ISO dates (a StringDtype column under pandas 3) are read relative to the
+    first row; a column of neither numbers nor dates fails validation in one line."""
+    rows = "\n".join(f"2025-03-01T10:00:{s:02d}Z" for s in (0, 0, 1, 3, 7))
+    (tmp_path / "dates.csv").write_text("timestamp\n" + rows + "\n")
+    sc = ls.Scenario.from_dict(base(src={"workload": {
+        "pattern": "trace", "path": str(tmp_path / "dates.csv")}}))
+    r = ls.simulate(sc, seed=1)
+    assert r.summary.offered.iloc[0] == 5
+    assert sorted(r.events.arrival_s) == [0, 0, 1, 3, 7]
+    (tmp_path / "bad.csv").write_text("timestamp\nsoon\nlater\n")
+    with pytest.raises(ls.ScenarioError, match=r"^sources\[0\]\.workload.*'timestamp' holds "
+                                               "neither numbers nor dates"):
+        ls.Scenario.from_dict(base(src={"workload": {
+            "pattern": "trace", "path": str(tmp_path / "bad.csv")}}))
+
+
+def test_a_new_account_of_10_runs_and_throttles_at_10():
+    """New accounts may start at a concurrency limit of 10; AWS then keeps all of it
+    unreserved (min(100, limit)), so nothing can be reserved but the account runs."""
+    sc = ls.Scenario.from_dict(base(
+        fn={"duration": {"dist": "constant", "value_s": 1.0}, "cold_start": None},
+        src={"workload": {"pattern": "poisson", "rate_per_s": 20}},
+        account={"concurrency_limit": 10}, duration_s=60))
+    r = ls.simulate(sc, seed=1)
+    assert r.functions.max_concurrency.iloc[0] == 10
+    assert r.throttles.reason.eq("account").all() and len(r.throttles) > 0

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lambdasim as ls
-from lambdasim.stream import SHARD_WRITE_RECORDS
+from lambdasim.spec.aws import SHARD_WRITE_RECORDS
 
 
 def stream_scenario(duration_s=300.0, warmup_s=0.0, function=None, account=None, **src):

@@ -1,15 +1,14 @@
 """Parameter sweeps: the same numbers on every executor, seeds independent of the grid,
-validation before any run, error rows, resuming a killed sweep, statistics, plots and CLI."""
+validation before any run, error rows, resuming an interrupted sweep, statistics, plots and
+CLI."""
 
 from __future__ import annotations
 
 import importlib
 import math
-import os
-import signal
+import re
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -22,6 +21,8 @@ from lambdasim.sweep import read_sweep, summarize, sweep, t975
 from lambdasim.sweep_plots import plot_heatmap, plot_sweep
 
 sweep_mod = importlib.import_module("lambdasim.sweep")  # lambdasim.sweep is also the function
+run_mod = importlib.import_module("lambdasim.sweep.run")
+core_mod = importlib.import_module("lambdasim.sweep.core")
 RC = "functions.f.reserved_concurrency"
 RATE = "sources.api.workload.rate_per_s"
 
@@ -148,6 +149,15 @@ def test_process_pool_and_dask_give_the_serial_numbers(serial):
     pd.testing.assert_frame_equal(by_address, serial)
 
 
+def test_executors_load_when_a_sweep_runs_not_on_import():
+    """``import lambdasim`` (and so the CLI's start-up) and the sweep figures do not load
+    multiprocessing, the process pool or Dask: a sweep's executor does, when it starts."""
+    code = ("import sys, lambdasim, lambdasim.sweep, lambdasim.plots; "
+            "heavy = [m for m in ('multiprocessing', 'concurrent.futures.process', 'dask', "
+            "'distributed') if m in sys.modules]; assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 # -- validation ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("grid", "message"), [
     ({"functions.f.memroy_mb": [256]},
@@ -165,8 +175,8 @@ def test_process_pool_and_dask_give_the_serial_numbers(serial):
      r'no field "horizon_s"; did you mean "duration_s"\? \(valid: duration_s, warmup_s, '
      r"account, functions, sources, pricing\)$"),
     ({"functions.f.cold_start.value_s": [1]},  # the default cold start is a lognormal
-     r'no field "value_s" in functions.f.cold_start.* \(valid: functions.f.cold_start.\{dist, '
-     r"mean_s, cv, p99_s\}\)$"),
+     r'no field "value_s" in functions.f.cold_start.* \(valid: functions.f.cold_start.\{'
+     + re.escape(", ".join(ls.Lognormal.model_fields)) + r"\}\)$"),
     ({"functions.f.reserved_concurrency.max": [1]},
      r"functions.f.reserved_concurrency is 4 in the base scenario, so it has no field"),
     ({"functions.f.memory_mb": [64, 128]},
@@ -217,9 +227,25 @@ def test_bad_arguments():
 
 
 # -- errors and resuming --------------------------------------------------------------------
-def test_a_failing_configuration_becomes_error_rows(tmp_path):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("foo\n1\n2\n")  # exists (so it validates) but has no time column
+@pytest.fixture
+def vanishing_trace(tmp_path, monkeypatch):
+    """A valid trace file that is deleted as soon as the sweep has validated its
+    configurations: the runs using it then raise (each run validates its scenario again)."""
+    path = tmp_path / "bad.csv"
+    path.write_text("time_s\n1\n2\n")
+    real = core_mod._configurations
+
+    def validate_then_delete(*args, **kwargs):
+        configs = real(*args, **kwargs)
+        path.unlink()
+        return configs
+
+    monkeypatch.setattr(core_mod, "_configurations", validate_then_delete)
+    return path
+
+
+def test_a_failing_configuration_becomes_error_rows(tmp_path, vanishing_trace):
+    bad = vanishing_trace
     good = {"pattern": "poisson", "rate_per_s": 5}
     path = "sources.api.workload"
     grid = {path: [good, {"pattern": "trace", "path": str(bad)}], RC: [3, 4]}
@@ -227,7 +253,8 @@ def test_a_failing_configuration_becomes_error_rows(tmp_path):
                progress=False)
     failed = df[df.error.notna()]
     assert len(failed) == 2 * 2  # one row per replication of each failing configuration
-    assert failed.error.str.contains("needs a time_s or timestamp column").all()
+    assert failed.error.str.startswith("ScenarioError: sources[0].workload.path").all()
+    assert failed.error.str.contains("no such trace file").all()
     assert failed.source.isna().all() and failed.offered.isna().all()
     ok = df[df.error.isna()]
     assert len(ok) == 2 * 2 * 2 and (ok.offered > 0).all()
@@ -236,58 +263,54 @@ def test_a_failing_configuration_becomes_error_rows(tmp_path):
     assert len(saved) == len(df) and saved.error.notna().sum() == 4
     s = summarize(df)
     assert list(s.n) == [2, 2, 2, 2, 0, 0]
-    assert s.error.iloc[:4].isna().all() and s.error.iloc[4:].str.contains("time_s").all()
+    assert s.error.iloc[:4].isna().all()
+    assert s.error.iloc[4:].str.contains("no such trace file").all()
     assert s.offered_mean.iloc[4:].isna().all()
 
 
-SLOW = {RATE: [600, 700, 800, 900], RC: [20, 30]}  # 8 runs of ~0.3 s
-
-
-def test_resume_after_killed_sweep(tmp_path, monkeypatch):
-    spec = tmp_path / "sweep.yaml"
-    spec.write_text(yaml.safe_dump({"base": base(duration_s=60.0), "grid": SLOW,
-                                    "replications": 1, "seed": 3}))
+def test_resume_runs_only_the_missing_runs(tmp_path, monkeypatch):
+    """An interrupted sweep leaves some runs' files, maybe one half-written, and no
+    sweep.parquet: the same sweep into the same ``out`` runs only what is missing."""
+    args = {"base": base(), "grid": {RC: [2, 6], RATE: [10, 30]}, "replications": 2,
+            "seed": 3, "executor": "serial", "progress": False}
     out = tmp_path / "out"
     runs = out / "runs"
-    proc = subprocess.Popen([sys.executable, "-m", "lambdasim.cli", "sweep", str(spec),
-                             "--workers", "1", "--out", str(out)], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while len(list(runs.glob("*.parquet"))) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    finished = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in runs.glob("*.parquet")}
-    assert 2 <= len(finished) < 8, "the sweep should have been killed midway"
-    assert not (out / "sweep.parquet").exists()
+    sweep(**args, out=out)
+    files = sorted(runs.glob("*.parquet"))
+    assert len(files) == 8 and (out / "sweep.parquet").is_file()
+    missing = [files[1], files[6]]
+    for path in missing:
+        path.unlink()
+    torn = files[3]
+    torn.write_bytes(torn.read_bytes()[:50])  # cut short: unreadable, so run again
+    (out / "sweep.parquet").unlink()
+    kept = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files
+            if p.exists() and p != torn}
+    assert len(kept) == 5
 
-    calls = []
+    calls: list[int] = []
+    real = run_mod.run_one
 
     def counting(scenario, seed):
         calls.append(seed)
         return real(scenario, seed)
 
-    real = sweep_mod._attempt
-    monkeypatch.setattr(sweep_mod, "_attempt", counting)
-    args = read_sweep(spec)
-    resumed = sweep(**args, executor="serial", out=out, progress=False)
-    assert len(calls) == 8 - len(finished)
-    for name, stamp in finished.items():  # finished runs were read back, not rewritten
-        p = runs / name
-        assert (p.stat().st_ino, p.stat().st_mtime_ns) == stamp
-    assert len(list(runs.glob("*.parquet"))) == 8
-    assert not set(calls) & {int(n.split("-s")[1].split(".")[0]) for n in finished}
+    monkeypatch.setattr(run_mod, "run_one", counting)
+    resumed = sweep(**args, out=out)
+    # exactly the missing and the unreadable runs ran (a file is named ...-s<seed>.parquet)
+    assert sorted(calls) == sorted(int(p.stem.rsplit("-s", 1)[1]) for p in [*missing, torn])
+    for path, stamp in kept.items():  # finished runs were read back, not run or rewritten
+        assert (path.stat().st_ino, path.stat().st_mtime_ns) == stamp
+    assert sorted(runs.glob("*.parquet")) == files
     calls.clear()
-    again = sweep(**args, executor="serial", out=out, progress=False)
+    again = sweep(**args, out=out)
     assert calls == []  # everything is done: nothing runs
-    clean = sweep(**args, executor="serial", progress=False)
+    fresh = sweep(**args)
     assert len(calls) == 8
-    pd.testing.assert_frame_equal(resumed, clean)
-    pd.testing.assert_frame_equal(again, clean)
+    pd.testing.assert_frame_equal(resumed, fresh)
+    pd.testing.assert_frame_equal(again, fresh)
     saved = pd.read_parquet(out / "sweep.parquet")
-    pd.testing.assert_frame_equal(saved, clean, check_dtype=False)
+    pd.testing.assert_frame_equal(saved, fresh, check_dtype=False)
 
 
 # -- statistics -----------------------------------------------------------------------------
@@ -366,9 +389,8 @@ def test_cli_sweep(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == out
 
 
-def test_cli_sweep_with_failed_runs_exits_1(tmp_path, capsys):
-    bad = tmp_path / "bad.csv"
-    bad.write_text("foo\n1\n")
+def test_cli_sweep_with_failed_runs_exits_1(tmp_path, capsys, vanishing_trace):
+    bad = vanishing_trace
     spec = tmp_path / "sweep.yaml"
     spec.write_text(yaml.safe_dump({
         "base": base(), "replications": 2,
@@ -378,7 +400,8 @@ def test_cli_sweep_with_failed_runs_exits_1(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "lambdasim: 2 of 4 runs failed (see the error column)" in captured.err
     last = captured.out.splitlines()[-1]
-    assert " 0 " in last and "ValueError: trace" in last and "nan" not in last
+    assert " 0 " in last and "ScenarioError: sources[0].workload.path" in last
+    assert "nan" not in last
 
 
 @pytest.mark.parametrize(("content", "message"), [

@@ -54,6 +54,16 @@ def test_sync_blocking_is_erlang_b(dist, n, rate, horizon):
     assert s.failed == 0 and s.dropped == 0 and s.expired == 0
 
 
+def test_erlang_formulas():
+    """The library's closed forms against hand values."""
+    th = ls.theory
+    assert th.erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
+    assert th.mmc_mean_wait(1, 1.0, 0.5) == pytest.approx(0.5)  # rho / (mu - lambda)
+    assert th.little_concurrency(100, 0.5) == 50  # AWS's own example
+    with pytest.raises(ValueError, match="must satisfy"):
+        th.erlang_c(2, 2.0)
+
+
 def test_erlang_b_helper():
     assert erlang_b(0, 5.0) == 1.0
     assert erlang_b(1, 1.0) == pytest.approx(0.5)
@@ -129,7 +139,9 @@ def _cold_run(rate: float, keep_alive: float, n_events: int = 4000, seed: int = 
     horizon = max(n_events / rate, 2000.0)
     sc = scenario(
         duration_s=horizon, warmup_s=1000.0,
-        function={"duration": const(service), "cold_start": None, "keep_alive_s": keep_alive},
+        # no recycling of busy environments: the closed form is about idle reclamation alone
+        function={"duration": const(service), "cold_start": None, "keep_alive_s": keep_alive,
+                  "max_environment_lifetime_s": None},
         source={"workload": poisson(rate)},
     )
     r = ls.simulate(sc, seed=seed)

@@ -4,14 +4,14 @@ button, and the scenarios the knobs build share their arrivals."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 pytest.importorskip("ipywidgets")
 
 import lambdasim as ls  # noqa: E402
 from lambdasim import widgets  # noqa: E402
-
-HAS_SQS = "sqs" in widgets.pull_kinds()
 
 
 @pytest.fixture
@@ -79,7 +79,6 @@ def test_invalid_combination_shows_the_validation_message(ui):
     assert ui.results[0].scenario.functions[0].provisioned_concurrency == 5
 
 
-@pytest.mark.skipif(not HAS_SQS, reason="lambdasim has no SQS source yet")
 def test_sqs_pull_source_and_its_batch_window_rule(ui):
     with ui.hold():
         ui.rate.value = 5
@@ -119,7 +118,7 @@ def test_other_errors_are_shown_not_swallowed(ui, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("engine on fire")
 
-    monkeypatch.setattr(widgets, "simulate_in_slices", broken)
+    monkeypatch.setattr(widgets.ui, "simulate_in_slices", broken)
     ui.rate.value = 33
     assert "RuntimeError: engine on fire" in ui.error.value
     assert "engine on fire" in "".join(o.get("text", "") for o in ui.messages.outputs)
@@ -178,6 +177,53 @@ def test_app_parts_tooltips_and_css_classes(ui):
             w = getattr(ui, name)
             assert w.tooltip == widgets.KNOB_HELP[name] and w.tooltip != w.description
             assert f"lambdasim-{name.replace('_', '-')}" in w._dom_classes
+            assert html.escape(widgets.KNOB_HELP[name]) in notes
     assert "ReservedConcurrentExecutions" in ui.reserved_on.tooltip
+    assert "lambdasim-reserved-on" in ui.reserved_on._dom_classes
     assert "ParallelizationFactor" in notes and "MaximumConcurrency" in notes
-    assert {n for _, names in widgets.SECTIONS for n in names} == set(widgets.KNOB_HELP)
+    # each section of the controls column holds its knobs' controls (rows and kind boxes)
+    def leaves(widget):
+        kids = getattr(widget, "children", None)
+        return [leaf for kid in kids for leaf in leaves(kid)] if kids else [widget]
+
+    for (title, names), box in zip(widgets.SECTIONS, ui.controls.children, strict=True):
+        assert title in box.children[0].value
+        assert all(any(getattr(ui, n) is w for w in leaves(box)) for n in names)
+    assert ui.shards in ui.kinesis_box.children and ui.sqs_window in ui.sqs_box.children
+
+
+def test_knob_values_round_trip_through_the_scenarios():
+    """What the knobs put into the two scenarios is what reading them back gives (every knob
+    the table maps), on a base with an empirical duration and a constant cold start."""
+    base = {**widgets.DEFAULT_BASE, "functions": [{
+        "name": "fn", "timeout_s": 60, "duration": {"dist": "empirical", "samples_s": [0.1, 0.3]},
+        "cold_start": {"dist": "constant", "value_s": 0.5}}]}
+    values = {"rate": 7.0, "pattern": "ramp", "duration_s": 0.4, "cold_start_s": 1.5,
+              "account": 800, "reserved": 40, "provisioned": 3, "push_kind": "sns",
+              "pull_kind": "sqs", "sqs_batch_size": 50, "sqs_window_s": 2.0,
+              "sqs_max_concurrency": 20, "horizon_s": 90.0}
+    push, pull = widgets.build_scenarios(values, base)
+    for side in (push, pull):
+        back = widgets.values_from_scenario(side)
+        for key in ("rate", "pattern", "duration_s", "cold_start_s", "account", "reserved",
+                    "provisioned", "horizon_s"):
+            assert back[key] == pytest.approx(values[key]), key
+    assert widgets.values_from_scenario(push)["push_kind"] == "sns"
+    back = widgets.values_from_scenario(pull)
+    assert {k: back[k] for k in ("pull_kind", "sqs_batch_size", "sqs_window_s",
+                                 "sqs_max_concurrency")} == {
+        "pull_kind": "sqs", "sqs_batch_size": 50, "sqs_window_s": 2.0, "sqs_max_concurrency": 20}
+    fn = ls.Scenario.from_dict(pull).functions[0]
+    assert fn.duration.dist == "empirical" and fn.cold_start.dist == "constant"  # shapes kept
+    # the queue's visibility timeout was raised to the function's timeout (the spec's rule)
+    assert ls.Scenario.from_dict(pull).sources[0].visibility_timeout_s == 60
+    kinesis = widgets.build_scenarios({**values, "pull_kind": "kinesis", "shards": 5,
+                                       "batch_size": 500, "window_s": 1.5,
+                                       "parallelization": 3}, base)[1]
+    back = widgets.values_from_scenario(kinesis)
+    assert {k: back[k] for k in ("shards", "batch_size", "window_s", "parallelization")} == {
+        "shards": 5, "batch_size": 500, "window_s": 1.5, "parallelization": 3}
+    with pytest.raises(ls.ScenarioError, match=r"^function duration = 0 s: must be > 0$"):
+        widgets.build_scenarios({**values, "duration_s": 0})
+    with pytest.raises(ls.ScenarioError, match=r"^pattern = 'step': must be one of poisson, "):
+        widgets.build_scenarios({**values, "pattern": "step"})

@@ -1,0 +1,122 @@
+"""Figures of several panels: :func:`overview` of one result and :func:`compare`, two
+results side by side on shared axes (the explorer's figure)."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from .common import _metrics, _reset, nice_period, pair_colors
+from .panels import ages, concurrency, latency_cdf, outcomes, throttles, throughput
+
+
+def overview(result, period_s: float | None = 10.0) -> Figure:
+    """Six panels: latency CDF, throughput, concurrency, throttles, ages and outcomes."""
+    fig = Figure(figsize=(13, 11), layout="constrained")
+    axs = fig.subplots(3, 2)
+    latency_cdf(result, ax=axs[0, 0])
+    throughput(result, period_s, ax=axs[0, 1])
+    concurrency(result, ax=axs[1, 0])
+    throttles(result, period_s, ax=axs[1, 1])
+    ages(result, period_s, ax=axs[2, 0])
+    outcomes(result, ax=axs[2, 1])
+    kinds = ", ".join(f"{s.name} ({s.kind})" for s in result.scenario.sources)
+    fig.suptitle(f"lambdasim: {kinds}; {result.duration_s:g} s simulated, seed {result.seed}")
+    return fig
+
+
+def _peak_concurrency(result, period_s: float) -> float:
+    m = _metrics(result, period_s)
+    peaks = [m.get("ConcurrentExecutions", "", f.name)[1] for f in result.scenario.functions]
+    return max((float(np.nanmax(p)) for p in peaks if len(p)), default=0.0)
+
+
+def _describe(result) -> str:
+    return ", ".join(f"{s.kind} '{s.name}'" for s in result.scenario.sources)
+
+
+#: rows of :func:`compare`, top to bottom
+COMPARE_ROWS = ("latency", "throughput", "throttles", "concurrency", "ages")
+
+
+def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | None = None,
+            rows: tuple[str, ...] = COMPARE_ROWS, figsize: tuple[float, float] | None = None,
+            title: str | None = None, layout: str | None = "constrained",
+            fig: Figure | None = None) -> Figure:
+    """Two results side by side in one figure: a column each, a row per view (latency CDF,
+    throughput offered vs processed, throttles by reason, concurrency against limits, age of
+    the oldest waiting event), x and y axes shared along each row so the columns compare at a
+    glance.
+
+    ``labels`` name the columns; ``period_s`` is the metric period (None: about 60 points over
+    the longer horizon); ``rows`` picks and orders the views (see :data:`COMPARE_ROWS`);
+    ``layout=None`` uses fixed margins instead of matplotlib's constrained layout, which draws
+    about twice as fast; ``fig`` redraws into an existing figure: its axes are emptied and
+    reused when ``compare`` made them with the same rows, size and layout (their ticks are
+    kept, which is much faster), else the figure is cleared. The explorer does both."""
+    if len(labels) != 2:
+        raise ValueError(f"labels = {labels!r}: must be two names, one per result")
+    unknown = [r for r in rows if r not in COMPARE_ROWS]
+    if unknown or not rows:
+        raise ValueError(f"rows = {rows!r}: must be a non-empty selection of "
+                         f"{', '.join(COMPARE_ROWS)}")
+    horizon = max(a.duration_s, b.duration_s)
+    period_s = period_s or nice_period(horizon)
+    height = 2.6 * len(rows) + 0.6
+    size = tuple(figsize or (12, height))
+    key = (tuple(rows), size, layout)
+    if fig is not None and getattr(fig, "_lambdasim_compare", (None,))[0] == key:
+        axs = fig._lambdasim_compare[1]
+        for ax in axs.flat:
+            _reset(ax)
+    else:
+        if fig is None:
+            fig = Figure(figsize=size, layout=layout)
+        else:
+            fig.clear()
+            fig.set_layout_engine(layout)
+            fig.set_size_inches(size)
+        if layout is None:
+            h = fig.get_figheight()
+            fig.subplots_adjust(left=0.065, right=0.985, wspace=0.06, top=1 - 0.75 / h,
+                                bottom=0.5 / h, hspace=0.8 / (h / len(rows) - 0.8))
+        axs = fig.subplots(len(rows), 2, sharex="row", sharey="row", squeeze=False)
+        fig._lambdasim_compare = (key, axs)
+    cols = pair_colors(a, b)
+    conc_top = None
+    if "concurrency" in rows:
+        conc_top = max(_peak_concurrency(r, period_s) for r in (a, b))
+    for j, (res, lbl, colors) in enumerate(zip((a, b), labels, cols, strict=True)):
+        for i, row in enumerate(rows):
+            ax = axs[i, j]
+            if row == "latency":
+                latency_cdf(res, ax=ax, colors=colors, title=f"{lbl}: latency distribution")
+            elif row == "throughput":
+                throughput(res, period_s, ax=ax, colors=colors,
+                           title=f"{lbl}: offered vs processed (per {period_s:g} s)")
+            elif row == "throttles":
+                throttles(res, period_s, ax=ax, colors=colors,
+                          title=f"{lbl}: throttles by reason (per {period_s:g} s)")
+            elif row == "concurrency":
+                concurrency(res, period_s, ax=ax, colors=colors, scale_top=conc_top,
+                            title=f"{lbl}: concurrency vs limits (max per {period_s:g} s)")
+            else:
+                ages(res, period_s, ax=ax, colors=colors,
+                     title=f"{lbl}: age of oldest waiting event (max per {period_s:g} s)")
+            if j == 1:  # the row's y axis is shared: its label and ticks are on the left
+                ax.set_ylabel("")
+            if row != "latency":
+                ax.xaxis.set_major_locator(MaxNLocator(5))
+            ax.yaxis.set_major_locator(MaxNLocator(4, integer=row == "concurrency"))
+    for i, row in enumerate(rows):
+        if row != "latency":
+            axs[i, 0].set_xlim(0, horizon)
+        axs[i, 0].autoscale_view()  # fit both columns now (a reused figure needs it)
+    span = (f"{a.duration_s:g} s simulated" if a.duration_s == b.duration_s
+            else f"{a.duration_s:g} s vs {b.duration_s:g} s simulated")
+    seeds = f"seed {a.seed}" if a.seed == b.seed else f"seeds {a.seed} and {b.seed}"
+    fig.suptitle(title or f"{labels[0]} ({_describe(a)}) vs {labels[1]} ({_describe(b)}): "
+                          f"{span}, {seeds}")
+    return fig
+

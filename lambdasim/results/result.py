@@ -1,0 +1,206 @@
+"""Results of a run: flat tables and CloudWatch-named metric series.
+
+- ``summary``: one row per source (counts per outcome, latency, throughput, cost).
+- ``functions``: one row per function (invocations, cold starts, concurrency, cost).
+- ``events``: one row per event or record.
+- ``invocations``, ``throttles``, ``environments``: the raw logs behind them.
+- ``metrics(period_s)``: tidy ``time_s, function, source, metric, value`` series.
+
+Only what arrives at or after ``warmup_s`` counts in ``summary`` and ``functions``;
+invocations and throttles count by their start time, concurrency and environments are
+time-averaged over ``[warmup_s, duration_s]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..sim.ledger import OUTCOMES
+from ..sim.log import RunLog
+from . import tables
+from .cost import provisioned_cost
+from .metrics import (
+    METRICS,
+    REASONS,
+    aggregate,
+    concurrency_steps,
+    max_level,
+    time_alive,
+)
+
+__all__ = ["METRICS", "SUMMARY_COLUMNS", "Result", "concurrency_steps"]
+
+SUMMARY_COLUMNS = ["source", "kind", "function", "offered", *OUTCOMES[1:], "in_flight",
+                   "throttles", "invocations", "cold_starts", "latency_mean_s", "latency_p50_s",
+                   "latency_p99_s", "throughput_per_s", "cost_usd"]
+PULL_KINDS = ("kinesis", "dynamodb", "sqs")
+
+
+class Result:
+    """What one run produced."""
+
+    def __init__(self, log: RunLog):
+        sc = log.scenario
+        self.scenario, self.seed, self.record_detail = sc, log.seed, log.record_detail
+        self.duration_s, self.warmup_s = sc.duration_s, sc.warmup_s
+        self.invocations = tables.invocations(log)
+        self.throttles = tables.throttles(log)
+        self.environments = tables.environments(log)
+        self._sources = [(s.name, s.kind, s.function, s.samples) for s in log.sources]
+        self.summary = self._summary(log)
+        self.functions = self._functions()
+        self._events = tables.events(log) if log.record_detail == "full" else None
+
+    # -- tables -----------------------------------------------------------------------------
+    def _summary(self, log: RunLog) -> pd.DataFrame:
+        w, h = self.warmup_s, self.duration_s
+        inv = self.invocations[self.invocations.start_s >= w]
+        thr = self.throttles[self.throttles.time_s >= w]
+        rows = []
+        for src in log.sources:
+            mine = inv[inv.source == src.name]
+            row = {"source": src.name, "kind": src.kind, "function": src.function}
+            row.update(src.ledger.stats(h))
+            row.update(src.stats)
+            row.update({"throttles": int((thr.source == src.name).sum()),
+                        "invocations": len(mine), "cold_starts": int(mine.cold_start.sum()),
+                        "cost_usd": float(mine.cost_usd.sum())})
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        extra = [c for c in df.columns if c not in SUMMARY_COLUMNS]
+        return df[SUMMARY_COLUMNS + extra]
+
+    def _functions(self) -> pd.DataFrame:
+        w, h = self.warmup_s, self.duration_s
+        span = h - w
+        rows = []
+        for spec in self.scenario.functions:
+            name = spec.name
+            allinv = self.invocations[self.invocations.function == name]
+            inv = allinv[allinv.start_s >= w]
+            thr = self.throttles[(self.throttles.function == name) & (self.throttles.time_s >= w)]
+            start = allinv.start_s.to_numpy()
+            end = np.minimum(allinv.end_s.fillna(h).to_numpy(), h)
+            busy = np.clip(end - np.maximum(start, w), 0, None).sum()
+            times, levels = concurrency_steps(start, end)
+            envs = self.environments[self.environments.function == name]
+            alive = (time_alive(envs.birth_s.to_numpy(), w, h)
+                     - time_alive(envs.death_s.dropna().to_numpy(), w, h))
+            n = len(inv)
+            cost = float(inv.cost_usd.sum()) + provisioned_cost(
+                self.scenario.pricing, spec.memory_mb, spec.provisioned_concurrency, span)
+            rows.append({
+                "function": name, "invocations": n, "cold_starts": int(inv.cold_start.sum()),
+                "cold_start_fraction": float(inv.cold_start.mean()) if n else np.nan,
+                "throttles": len(thr),
+                **{f"throttles_{r}": int((thr.reason == r).sum()) for r in REASONS},
+                "errors": int(inv.error.sum()),
+                "mean_concurrency": busy / span,
+                "max_concurrency": max_level(times, levels, w, h),
+                "mean_environments": alive / span,
+                "gb_seconds": float(inv.gb_seconds.sum()), "cost_usd": cost,
+            })
+        return pd.DataFrame(rows)
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per event or record (``record_detail="full"`` only)."""
+        if self._events is None:
+            raise ValueError('events: not kept with record_detail="histogram"; '
+                             'run with record_detail="full"')
+        frames = [f for f in self._events if f is not None]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    # -- metrics ----------------------------------------------------------------------------
+    def metrics(self, period_s: float = 1.0) -> pd.DataFrame:
+        """CloudWatch-style series, one value per period (see ``METRICS`` for units and
+        statistics). Function-wide rows have ``source == ""``."""
+        if not period_s > 0:
+            raise ValueError(f"period_s = {period_s!r}: must be > 0")
+        h = self.duration_s
+        nb = int(np.ceil(h / period_s - 1e-9))
+        t = np.arange(nb) * period_s
+        out: list[pd.DataFrame] = []
+
+        def add(function, source, metric, values):
+            out.append(pd.DataFrame({"time_s": t, "function": function, "source": source,
+                                     "metric": metric, "value": values}))
+
+        def counts(frame, times, function, source):
+            add(function, source, "Invocations", aggregate(frame.start_s, np.ones(len(frame)),
+                                                      "sum", period_s, nb))
+            add(function, source, "Errors", aggregate(frame.start_s, frame.error, "sum",
+                                                 period_s, nb))
+            add(function, source, "ColdStarts", aggregate(frame.start_s, frame.cold_start, "sum",
+                                                     period_s, nb))
+            add(function, source, "Throttles", aggregate(times.time_s, np.ones(len(times)),
+                                                    "sum", period_s, nb))
+
+        for f in self.scenario.functions:
+            inv = self.invocations[self.invocations.function == f.name]
+            thr = self.throttles[self.throttles.function == f.name]
+            counts(inv, thr, f.name, "")
+            for r in REASONS:
+                sel = thr[thr.reason == r]
+                add(f.name, "", f"Throttles.{r}", aggregate(sel.time_s, np.ones(len(sel)), "sum",
+                                                      period_s, nb))
+            done = inv.dropna(subset=["end_s"])
+            add(f.name, "", "Duration", aggregate(done.start_s, (done.end_s - done.start_s
+                                                            - done.init_s) * 1e3,
+                                             "mean", period_s, nb))
+            end = np.minimum(inv.end_s.fillna(h).to_numpy(), h)
+            times, levels = concurrency_steps(inv.start_s.to_numpy(), end)
+            add(f.name, "", "ConcurrentExecutions",
+                [max_level(times, levels, a, a + period_s) if len(times) else 0.0 for a in t])
+        for name, kind, fn, samples in self._sources:
+            inv = self.invocations[self.invocations.source == name]
+            thr = self.throttles[self.throttles.source == name]
+            counts(inv, thr, fn, name)
+            if kind in PULL_KINDS:
+                add(fn, name, "BatchSize",
+                    aggregate(inv.start_s, inv.records, "mean", period_s, nb))
+            for metric, stat, times, values in samples:
+                add(fn, name, metric, aggregate(times, values, stat, period_s, nb))
+        return pd.concat(out, ignore_index=True)
+
+    def series(self, metric: str, source: str | None = None, function: str | None = None,
+               period_s: float = 60.0) -> pd.Series:
+        """One metric as a series indexed by ``time_s`` (one value per period): a source's
+        (``source=``), or a function's function-wide series (``function=``). Without either,
+        the only series of that metric, or a ValueError naming the choices."""
+        if metric not in METRICS:
+            raise ValueError(f"metric = {metric!r}: not a lambdasim metric (see METRICS)")
+        m = self.metrics(period_s)
+        m = m[m.metric == metric]
+        if source is not None:
+            m = m[m.source == source]
+        elif function is not None:
+            m = m[(m.function == function) & (m.source == "")]
+        else:
+            keys = m[["function", "source"]].drop_duplicates()
+            if len(keys) > 1:
+                choices = ", ".join(f"source={s!r}" if s else f"function={f!r}"
+                                    for f, s in keys.itertuples(index=False))
+                raise ValueError(f"series({metric!r}): several series, choose one of: {choices}")
+        if m.empty:
+            raise ValueError(f"series({metric!r}, source={source!r}, function={function!r}): "
+                             "no such series")
+        return pd.Series(m.value.to_numpy(), index=pd.Index(m.time_s.to_numpy(), name="time_s"),
+                         name=metric)
+
+    # -- output -----------------------------------------------------------------------------
+    def to_dir(self, out: str | Path) -> list[Path]:
+        """Write summary, functions, metrics (CSV) and events (Parquet) under ``out``."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "summary.csv", out / "functions.csv", out / "metrics.csv"]
+        self.summary.to_csv(paths[0], index=False)
+        self.functions.to_csv(paths[1], index=False)
+        self.metrics().to_csv(paths[2], index=False)
+        if self._events is not None:
+            paths.append(out / "events.parquet")
+            self.events.to_parquet(paths[-1], index=False)
+        return paths

@@ -1,0 +1,70 @@
+"""Sources that make one Invoke call per event (synchronous and asynchronous callers).
+
+The shared part of the two push paths: arrivals come from the workload through the
+:class:`~lambdasim.sim.clock.Feeder`, each event gets a ledger row, and what the source holds
+at the horizon (on its way, waiting to retry, running) is counted as in flight.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
+
+from .clock import Feeder
+from .ledger import SUCCEEDED, Ledger
+from .log import SourceLog
+from .source import Context
+
+
+class Caller:
+    """Base of the sync and async paths: one Invoke call per event."""
+
+    extra_columns: dict = {}
+    event_columns: dict = {}
+
+    def __init__(self, spec, index: int, ctx: Context):
+        self.spec, self.index, self.name = spec, index, spec.name
+        self.clock = ctx.clock
+        self.function = ctx.functions[spec.function]
+        self.ledger = Ledger(spec.name, ctx.warmup, rows=True, columns=self.extra_columns)
+        self.rng = ctx.rng("source", spec.name)
+        self._arrivals = ctx.rng("arrivals", spec.name)
+        self.waiting: set[int] = set()  # events waiting out a retry delay or backoff
+        self.running: set[int] = set()  # events being invoked
+
+    def start(self) -> None:
+        stream = self.spec.workload.stream(self._arrivals)
+        self.feeder = Feeder(self.clock, stream, self.on_window, self.arrive).start()
+
+    def on_window(self, times: np.ndarray):
+        first = self.ledger.offer(times)
+        return times, np.arange(first, first + len(times))
+
+    def arrive(self, i: int) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def wait(self, i: int, delay: float, then) -> None:
+        """Event ``i`` waits ``delay`` seconds, then ``then(i)``."""
+        self.waiting.add(i)
+        self.clock.after(delay, self._woken, i, then)
+
+    def _woken(self, i: int, then) -> None:
+        self.waiting.discard(i)
+        then(i)
+
+    def close(self, horizon: float) -> None:
+        live = np.fromiter(chain(self.feeder.pending_ids(), self.waiting, self.running),
+                           dtype=np.int64)
+        self.ledger.close(self.ledger.arrival[live], horizon)
+
+    def samples(self) -> list:
+        led = self.ledger
+        arrival = led.view("arrival")
+        done = led.view("end")[led.view("outcome") == SUCCEEDED]
+        return [("Offered", "sum", arrival, np.ones(len(arrival))),
+                ("Succeeded", "sum", done, np.ones(len(done)))]
+
+    def log(self) -> SourceLog:
+        return SourceLog(self.name, self.spec.kind, self.spec.function, self.ledger,
+                         samples=self.samples(), event_columns=dict(self.event_columns))

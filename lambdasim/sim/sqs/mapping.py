@@ -1,0 +1,161 @@
+"""The event source mapping at run time: arrivals, invoking batches, settling their messages.
+
+- The function is invoked synchronously with the batch. Success: its messages are deleted.
+  Error or timeout: the whole batch returns (visible after the visibility timeout, counted
+  from the batch's first receive). With ``report_batch_item_failures`` only the failed
+  messages return: on a standard queue the poison ones; on a FIFO queue the first poison one
+  and everything after it in the batch, as AWS asks of FIFO handlers. ``poison_rate`` is the
+  probability that a message always fails (fixed per message); without
+  ReportBatchItemFailures a poison message fails its whole batch, and the invocation is
+  logged as an error.
+- Throttles: a throttled batch is not invoked; its messages were received (receive count
+  incremented) and become visible again after the visibility timeout, as in AWS (so throttles
+  can send messages to the DLQ). The pollers back off (:mod:`.pollers`).
+- Outcomes: ``succeeded`` (deleted after its batch succeeded), ``failed`` (moved to the DLQ),
+  ``expired``, ``in_flight`` (still in the queue or in a batch at the horizon); ``dropped`` and
+  ``rejected`` are always 0. ``attempts`` is the receive count (ApproximateReceiveCount).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...spec.distributions import Sampler
+from ...spec.sqs import SqsSourceSpec
+from ..clock import Feeder
+from ..ledger import SUCCEEDED, ConservationError, Ledger
+from ..log import SourceLog
+from ..source import Context
+from .metrics import QueueMetrics
+from .pollers import TICK_S, Pollers
+from .queues import make_queue
+from .store import Batch
+
+
+class SqsSource:
+    """Run-time state of one SQS queue and its event source mapping."""
+
+    def __init__(self, spec: SqsSourceSpec, index: int, ctx: Context):
+        self.spec, self.index, self.name = spec, index, spec.name
+        self.clock = ctx.clock
+        self.function = ctx.functions[spec.function]
+        self.full = ctx.full
+        self._arrivals = ctx.rng("arrivals", spec.name)
+        self._poison_rng, self._group_rng, rtt_rng = ctx.rng("source", spec.name).spawn(3)
+        self.vt = spec.visibility_timeout_s
+        self.queue = make_queue(spec, self._finished)
+        self.ledger = Ledger(spec.name, ctx.warmup, rows=ctx.full,
+                             columns={"group": np.int32} if spec.fifo else None)
+        self.metrics = QueueMetrics(self.clock.horizon, TICK_S, ctx.warmup)
+        self.pollers = Pollers(
+            self.clock, self.queue, spec, self._invoke, self._received,
+            Sampler(spec.receive_delay, rtt_rng) if spec.receive_delay else None)
+
+    # -- arrivals ---------------------------------------------------------------------------
+    def start(self) -> None:
+        stream = self.spec.workload.stream(self._arrivals)
+        self.feeder = Feeder(self.clock, stream, self._on_window).start()
+        self.pollers.start()
+        self._tick()
+
+    def _on_window(self, arrivals: np.ndarray) -> None:
+        k = len(arrivals)
+        spec = self.spec
+        poison = (self._poison_rng.random(k) < spec.poison_rate if spec.poison_rate > 0
+                  else np.zeros(k, dtype=bool))
+        group = (self._group_rng.integers(0, spec.message_groups, k).astype(np.int32)
+                 if spec.fifo else np.zeros(k, dtype=np.int32))
+        self.queue.add(arrivals, poison, group)
+        self.ledger.offer(arrivals, **({"group": group} if spec.fifo else {}))
+        if k:
+            self.metrics.count("Offered", arrivals, 1.0)
+        if self.pollers.filler is not None:
+            self.pollers.schedule_fill()
+        self.pollers.wake_waiting()
+
+    # -- receives, invocations, outcomes --------------------------------------------------------
+    def _received(self, ids: np.ndarray, now: float) -> None:
+        self.metrics.count("NumberOfMessagesReceived", now, len(ids))
+        if self.full:
+            st = self.queue.store
+            self.ledger.attempts[ids] = st.receives[ids - st.base]
+
+    def _invoke(self, batch: Batch) -> bool:
+        """Invoke the function with the batch; False if throttled (the messages return)."""
+        now = self.clock.now
+        ids = batch.ids
+        st = self.queue.store
+        poisoned = st.poison[ids - st.base] if self.spec.poison_rate > 0 else None
+        # without ReportBatchItemFailures a poison message makes the handler raise
+        raises = (poisoned is not None and not self.spec.report_batch_item_failures
+                  and bool(poisoned.any()))
+        if self.function.invoke(self, len(ids), batch, fail=raises) is None:
+            batch.poisoned = poisoned
+            if self.full:
+                self.ledger.start[ids] = now
+            return True
+        # throttled: the messages come back after the visibility timeout
+        self.queue.settle(batch, np.zeros(len(ids), dtype=bool), now,
+                          max(now, batch.received + self.vt))
+        return False
+
+    def completed(self, batch: Batch, start: float, end: float, ok: bool,
+                  cold: bool) -> None:
+        """Called by the function when the batch's invocation ends."""
+        ids = batch.ids
+        n = len(ids)
+        if not ok:
+            good = np.zeros(n, dtype=bool)
+        elif batch.poisoned is None or not batch.poisoned.any():
+            good = None  # all
+        elif not self.spec.report_batch_item_failures:
+            good = np.zeros(n, dtype=bool)
+        elif self.spec.fifo:  # the first failure and everything after it come back
+            good = np.arange(n) < int(np.argmax(batch.poisoned))
+        else:
+            good = ~batch.poisoned
+        if self.full:
+            self.ledger.cold[ids] = cold
+        self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
+        self.pollers.freed(error=not ok)
+
+    def _finished(self, ids: np.ndarray, rows: np.ndarray, outcome: int, end) -> None:
+        """Messages ``ids`` (store ``rows``) ended in ``outcome`` at ``end``."""
+        led = self.ledger
+        arrival = self.queue.store.arrival[rows]
+        if led.rows:  # start and cold stay those of the message's last invocation
+            led.settle(ids, arrival, outcome, end, start=led.start[ids], cold=led.cold[ids])
+        else:
+            led.settle(ids, arrival, outcome, end)
+        if outcome == SUCCEEDED:  # end is the batch's end time
+            self.metrics.count("Succeeded", end, len(ids))
+
+    # -- once a second: metric samples and scaling ------------------------------------------------
+    def _tick(self) -> None:
+        now = self.clock.now
+        visible, not_visible, oldest = self.queue.census(now)
+        self.metrics.sample(now, visible, not_visible, oldest)
+        self.pollers.scale(now, visible)
+        self.pollers.wake_waiting()
+        if now + TICK_S < self.clock.horizon:
+            self.clock.after(TICK_S, self._tick)
+
+    # -- the horizon and the run log ------------------------------------------------------------
+    def close(self, horizon: float) -> None:
+        """Queued messages past retention expire; the messages still held are in flight."""
+        if self.ledger.closed:
+            return
+        held = self.queue.at_horizon(horizon)
+        q = self.queue
+        if q.n_done + len(held) != q.store.n or q.store.n != self.feeder.produced:
+            raise ConservationError(
+                f"{self.name}: produced {self.feeder.produced} messages, stored {q.store.n}, "
+                f"{q.n_done} ended and {len(held)} held")
+        self.ledger.close(held, horizon)
+
+    def log(self) -> SourceLog:
+        return SourceLog(
+            self.name, self.spec.kind, self.spec.function, self.ledger,
+            samples=self.metrics.samples(),
+            stats={"queue_age_max_s": float(self.metrics.age_max)},
+            event_columns={"group": "message_group"} if self.spec.fifo else {})

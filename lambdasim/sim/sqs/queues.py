@@ -1,0 +1,379 @@
+"""The SQS queue: messages, visibility timeout, redrive, retention, FIFO message groups.
+
+- Standard queue: a message is visible from its arrival; a receive makes it invisible (in a
+  batch) and increments its receive count. If the batch fails, the message becomes visible
+  again ``visibility_timeout_s`` after that receive (or when the batch ends, if later).
+  Receives take the messages that became visible again first (earliest returned first), then
+  the never-received ones in arrival order.
+- FIFO queue (``fifo: true``): every message carries a message group id, drawn uniformly from
+  ``message_groups`` groups (default 100; ignored for a standard queue). A group with a message
+  in a batch, or waiting out its visibility timeout, is locked: none of its messages is
+  received, so a failed message is retried before anything newer of its group and order is
+  kept per group. A receive takes as many messages of one group as it can (oldest group head
+  first), then moves to the next unlocked group.
+- Redrive (``max_receive_count``, null = none): a message received that many times and still
+  not deleted is moved to the dead-letter queue at its next receive, as SQS does; it does not
+  go into the batch (the receive fills the batch from other messages) -> ``failed``.
+- Retention (``retention_s``, 60 s-14 days, default 4 days): a message not deleted within it
+  is removed -> ``expired`` (at arrival + retention_s; noticed at the next receive, at the
+  once-a-second bookkeeping for never-received messages, or at the horizon).
+- A message is never in two batches at once: the model assumes the visibility timeout is
+  long enough (validation requires it to be >= the function timeout; AWS advises 6 x the
+  timeout + the batching window).
+
+Implementation: messages live in numpy columns indexed by id (ids follow arrival order),
+appended one window of arrivals at a time; the finished prefix is dropped, so memory is
+bounded by the messages since the oldest unfinished one (a message retried for minutes keeps
+minutes of arrivals; one that never leaves, with no redrive, keeps everything after it). A
+batch is an id array and per-message work at batch end is vectorised.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import deque
+
+import numpy as np
+
+from ...spec.sqs import SqsSourceSpec
+from ..ledger import EXPIRED, FAILED, OUTCOMES, SUCCEEDED, ConservationError
+from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, IdQueue, Store
+
+
+class Queue:
+    """What standard and FIFO queues share: the message store and the outcome counters.
+
+    ``on_finish(ids, rows, outcome, end)`` is called when messages end (``rows`` index the
+    store's columns)."""
+
+    def __init__(self, spec: SqsSourceSpec, on_finish):
+        self.store = Store()
+        self.on_finish = on_finish
+        self.retention = spec.retention_s
+        self.mrc = spec.max_receive_count
+        self.win_first = 0
+        self.win_arr = np.empty(0)
+        self._arrived_at: float | None = None
+        self._arrived = 0
+        self.n_done = self.n_in_batch = self.n_invisible = 0
+        self.seq = 0
+
+    def add(self, arrival, poison, group) -> int:
+        self.win_first = self.store.n
+        self.win_arr = arrival
+        self._arrived_at = None
+        return self.store.add(arrival, poison)
+
+    def arrived(self, now: float) -> int:
+        """Number of messages that have arrived by ``now``."""
+        if now != self._arrived_at:
+            self._arrived_at = now
+            self._arrived = self.win_first + int(self.win_arr.searchsorted(now + EPS, "right"))
+        return self._arrived
+
+    def visible(self, now: float) -> int:
+        self.release(now)
+        return self.arrived(now) - self.n_done - self.n_in_batch - self.n_invisible
+
+    def census(self, now: float) -> tuple[int, int, float | None]:
+        """The once-a-second bookkeeping: release and expire what is due, drop the finished
+        prefix; (visible, not visible, arrival of the oldest message for the age metric)."""
+        self.release(now)
+        self.expire(now)
+        self.store.advance()
+        arrived = self.arrived(now)
+        vis = arrived - self.n_done - self.n_in_batch - self.n_invisible
+        return vis, self.n_in_batch + self.n_invisible, self.store.oldest(arrived)
+
+    def finish(self, ids: np.ndarray, outcome: int, end) -> None:
+        if not len(ids):
+            return
+        st = self.store
+        rows = ids - st.base
+        if st.state[rows].max() == DONE:
+            raise ConservationError(f"SQS message ended twice ({OUTCOMES[outcome]})")
+        st.state[rows] = DONE
+        self.n_done += len(ids)
+        self.on_finish(ids, rows, outcome, end)
+
+    def _screen(self, ids: np.ndarray, now: float) -> np.ndarray:
+        """Finish received messages past retention (expired) or past maxReceiveCount (to the
+        DLQ); return the rest."""
+        st = self.store
+        rows = ids - st.base
+        arrival = st.arrival[rows]
+        old = arrival + self.retention <= now + EPS
+        bad = old
+        if old.any():
+            self.finish(ids[old], EXPIRED, arrival[old] + self.retention)
+        if self.mrc is not None:
+            dlq = (st.receives[rows] >= self.mrc) & ~old
+            if dlq.any():
+                self.finish(ids[dlq], FAILED, now)
+                bad = bad | dlq
+        return ids[~bad] if bad.any() else ids
+
+    def _mark_received(self, ids: np.ndarray, contiguous: bool = False) -> None:
+        n = len(ids)
+        if not n:
+            return
+        st = self.store
+        rows = slice(int(ids[0]) - st.base, int(ids[0]) - st.base + n) if contiguous else (
+            ids - st.base)
+        st.receives[rows] += 1
+        st.state[rows] = IN_BATCH
+        self.n_in_batch += n
+
+    def at_horizon(self, horizon: float) -> np.ndarray:
+        """Expire the queued messages past retention; return the arrival times of the
+        messages still held (queued, in a batch, or waiting out a visibility timeout)."""
+        st = self.store
+        st.advance()
+        lo, hi = st.head - st.base, st.n - st.base
+        state, arrival = st.state[lo:hi], st.arrival[lo:hi]
+        old = (state == QUEUED) & (arrival + self.retention <= horizon + EPS)
+        if old.any():
+            self.finish(np.flatnonzero(old) + st.head, EXPIRED, arrival[old] + self.retention)
+        return arrival[state != DONE]  # the view sees the expiries just made
+
+    def release(self, now: float) -> None:  # pragma: no cover - overridden
+        pass
+
+    def expire(self, now: float) -> None:  # pragma: no cover - overridden
+        pass
+
+
+class StandardQueue(Queue):
+    def __init__(self, spec, on_finish):
+        super().__init__(spec, on_finish)
+        self.fresh = 0  # first id never received
+        self.returning: list = []  # heap of (visible_at, seq, ids)
+        self.ready: deque[np.ndarray] = deque()  # returned messages visible again
+        self.n_ready = 0
+
+    def release(self, now: float) -> None:
+        r = self.returning
+        while r and r[0][0] <= now + EPS:
+            ids = heapq.heappop(r)[2]
+            self.ready.append(ids)
+            self.n_ready += len(ids)
+            self.n_invisible -= len(ids)
+
+    def expire(self, now: float) -> None:
+        """Never-received messages past retention (they are in arrival order)."""
+        st = self.store
+        lo, hi = self.fresh - st.base, self.arrived(now) - st.base
+        if hi <= lo or st.arrival[lo] + self.retention > now + EPS:
+            return
+        j = int(np.searchsorted(st.arrival[lo:hi], now + EPS - self.retention, side="right"))
+        if j:
+            ids = np.arange(self.fresh, self.fresh + j)
+            self.fresh += j
+            self.finish(ids, EXPIRED, st.arrival[lo:lo + j] + self.retention)
+
+    def receivable(self, now: float) -> bool:
+        return self.visible(now) > 0
+
+    def next_time(self, now: float) -> float | None:
+        """When a message next becomes visible (``now`` if one is)."""
+        if self.visible(now) > 0:
+            return now
+        t = math.inf
+        a = self.arrived(now)
+        if a < self.store.n:
+            t = float(self.store.arrival[a - self.store.base])
+        if self.returning:
+            t = min(t, self.returning[0][0])
+        return None if t == math.inf else t
+
+    def fill_time(self, now: float, need: int) -> float:
+        """When ``need`` more messages will have become visible, as far as is known now."""
+        t = math.inf
+        i = self.fresh + max(0, need - 1 - self.n_ready)
+        if i < self.store.n:
+            t = float(self.store.arrival[i - self.store.base])
+        if self.returning:
+            t = min(t, self.returning[0][0])
+        return max(t, now)
+
+    def _take(self, now: float, k: int) -> np.ndarray | None:
+        if self.ready:
+            ids = self.ready.popleft()
+            if len(ids) > k:
+                self.ready.appendleft(ids[k:])
+                ids = ids[:k]
+            self.n_ready -= len(ids)
+            return self._screen(ids, now)
+        m = min(k, self.arrived(now) - self.fresh)
+        if m <= 0:
+            return None
+        ids = np.arange(self.fresh, self.fresh + m)  # never received, within retention
+        self.fresh += m
+        return ids
+
+    def receive(self, now: float, k: int):
+        """Receive up to ``k`` messages: (ids, None)."""
+        self.release(now)
+        self.expire(now)
+        got, n = [], 0
+        fresh0 = self.fresh
+        while n < k:
+            ids = self._take(now, k - n)
+            if ids is None:
+                break
+            if len(ids):
+                got.append(ids)
+                n += len(ids)
+        if len(got) == 1:
+            ids = got[0]
+            self._mark_received(ids, contiguous=self.fresh - fresh0 == n)  # one fresh range
+        else:
+            ids = np.concatenate(got) if got else np.empty(0, dtype=np.int64)
+            self._mark_received(ids)
+        return ids, None
+
+    def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
+               visible_at: float) -> None:
+        """The batch ended at ``now``: delete the ``ok`` messages (None: all), return the rest
+        at ``visible_at``."""
+        ids = batch.ids
+        self.n_in_batch -= len(ids)
+        if ok is None:
+            self.finish(ids, SUCCEEDED, now)
+            return
+        self.finish(ids[ok], SUCCEEDED, now)
+        back = ids[~ok]
+        if len(back):
+            self.store.state[back - self.store.base] = QUEUED
+            self.n_invisible += len(back)
+            heapq.heappush(self.returning, (visible_at, self.seq, back))
+            self.seq += 1
+
+
+class FifoQueue(Queue):
+    def __init__(self, spec, on_finish):
+        super().__init__(spec, on_finish)
+        self.groups: dict[int, IdQueue] = {}
+        self.locked = np.zeros(spec.message_groups, dtype=bool)
+        self.ready: list = []  # heap of (head arrival, group) of unlocked groups
+        self.unlocks: list = []  # heap of (visible_at, seq, groups, messages)
+
+    def _head(self, g: int) -> float:
+        return float(self.store.arrival[self.groups[g].first() - self.store.base])
+
+    def add(self, arrival, poison, group) -> int:
+        first = super().add(arrival, poison, group)
+        if len(arrival):
+            order = np.argsort(group, kind="stable")
+            gs = group[order]
+            cuts = np.flatnonzero(np.diff(gs)) + 1
+            starts = np.concatenate([[0], cuts])
+            ends = np.concatenate([cuts, [len(gs)]])
+            ids = order + first
+            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+                g = int(gs[s])
+                q = self.groups.get(g)
+                if q is None:
+                    q = self.groups[g] = IdQueue()
+                was_empty = len(q) == 0
+                q.extend(ids[s:e])
+                if was_empty and not self.locked[g]:
+                    heapq.heappush(self.ready, (float(arrival[order[s]]), g))
+        return first
+
+    def _unlock(self, g: int) -> None:
+        self.locked[g] = False
+        q = self.groups[g]
+        if len(q):
+            heapq.heappush(self.ready, (self._head(g), g))
+
+    def release(self, now: float) -> None:
+        u = self.unlocks
+        while u and u[0][0] <= now + EPS:
+            _, _, groups, n = heapq.heappop(u)
+            self.n_invisible -= n
+            for g in groups:
+                self._unlock(g)
+
+    def _top(self) -> float | None:
+        """Head arrival of the first unlocked group with messages (stale entries dropped)."""
+        r = self.ready
+        while r:
+            a, g = r[0]
+            q = self.groups.get(g)
+            if self.locked[g] or q is None or not len(q) or self._head(g) != a:
+                heapq.heappop(r)
+                continue
+            return a
+        return None
+
+    def receivable(self, now: float) -> bool:
+        self.release(now)
+        a = self._top()
+        return a is not None and a <= now + EPS
+
+    def next_time(self, now: float) -> float | None:
+        self.release(now)
+        a = self._top()
+        t = math.inf if a is None else max(a, now)
+        if self.unlocks:
+            t = min(t, self.unlocks[0][0])
+        return None if t == math.inf else t
+
+    def expire(self, now: float) -> None:
+        pass  # noticed at receive and at the horizon
+
+    def receive(self, now: float, k: int):
+        """Receive up to ``k`` messages, whole groups first: (ids, [(group, count), ...])."""
+        self.release(now)
+        st = self.store
+        got, segs, n = [], [], 0
+        while n < k:
+            a = self._top()
+            if a is None or a > now + EPS:
+                break
+            g = heapq.heappop(self.ready)[1]
+            q = self.groups[g]
+            head = q.peek(k - n)
+            m = int(np.searchsorted(st.arrival[head - st.base], now + EPS, side="right"))
+            good = self._screen(q.pop(m), now)
+            if len(good):
+                self.locked[g] = True
+                got.append(good)
+                segs.append((g, len(good)))
+                n += len(good)
+            elif len(q):
+                heapq.heappush(self.ready, (self._head(g), g))
+        ids = np.concatenate(got) if got else np.empty(0, dtype=np.int64)
+        self._mark_received(ids)
+        return ids, segs
+
+    def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
+               visible_at: float) -> None:
+        ids = batch.ids
+        self.n_in_batch -= len(ids)
+        if ok is None:
+            ok = np.ones(len(ids), dtype=bool)
+        self.finish(ids[ok], SUCCEEDED, now)
+        held, n_back, o = [], 0, 0
+        for g, c in batch.segs:
+            seg_ok = ok[o:o + c]
+            if seg_ok.all():
+                self._unlock(g)
+            else:
+                back = ids[o:o + c][~seg_ok]
+                self.store.state[back - self.store.base] = QUEUED
+                self.groups[g].push_front(back)
+                held.append(g)
+                n_back += len(back)
+            o += c
+        if held:
+            self.n_invisible += n_back
+            heapq.heappush(self.unlocks, (visible_at, self.seq, held, n_back))
+            self.seq += 1
+
+
+def make_queue(spec: SqsSourceSpec, on_finish) -> Queue:
+    """The spec's queue: FIFO or standard."""
+    return (FifoQueue if spec.fifo else StandardQueue)(spec, on_finish)

@@ -1,0 +1,132 @@
+"""Where SQS messages are kept: per-message numpy columns, id queues, batches.
+
+Ids follow arrival order. The store appends one window of arrivals at a time and drops the
+finished prefix when it reallocates, so its memory is bounded by the messages since the oldest
+unfinished one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...spec.aws import SQS_AGE_SKIP_RECEIVES
+
+EPS = 1e-9  # timer round-off when comparing event times with arrival / visibility times
+
+QUEUED, IN_BATCH, DONE = 0, 1, 2  # message states
+
+
+class Store:
+    """Per-message columns, row = id - base. Ids below ``head`` are all finished; the finished
+    prefix is dropped when the arrays are reallocated."""
+
+    _COLS = {"arrival": float, "receives": np.int32, "poison": bool, "state": np.int8}
+
+    def __init__(self):
+        self.base = self.head = self.n = 0
+        for name, dt in self._COLS.items():
+            setattr(self, name, np.zeros(4096, dtype=dt))
+
+    def add(self, arrival, poison) -> int:
+        first, k = self.n, len(arrival)
+        if first + k - self.base > len(self.arrival):
+            self._realloc(k)
+        r = first - self.base
+        self.arrival[r:r + k] = arrival
+        self.receives[r:r + k] = 0
+        self.poison[r:r + k] = poison
+        self.state[r:r + k] = QUEUED
+        self.n += k
+        return first
+
+    def _realloc(self, extra: int) -> None:
+        self.advance()
+        live = self.n - self.head
+        cap = max(4096, 2 * (live + extra))
+        lo = self.head - self.base
+        for name in self._COLS:
+            old = getattr(self, name)
+            new = np.zeros(cap, dtype=old.dtype)
+            new[:live] = old[lo:lo + live]
+            setattr(self, name, new)
+        self.base = self.head
+
+    def advance(self) -> None:
+        """Move ``head`` past finished messages."""
+        h, n = self.head - self.base, self.n - self.base
+        while h < n:
+            blk = self.state[h:min(n, h + 8192)]
+            nz = np.flatnonzero(blk != DONE)
+            if len(nz):
+                h += int(nz[0])
+                break
+            h += len(blk)
+        self.head = h + self.base
+
+    def oldest(self, arrived: int) -> float | None:
+        """Arrival time of the oldest unfinished message received fewer than 3 times."""
+        h, n = self.head - self.base, arrived - self.base
+        while h < n:
+            e = min(n, h + 8192)
+            ok = (self.state[h:e] != DONE) & (self.receives[h:e] < SQS_AGE_SKIP_RECEIVES)
+            nz = np.flatnonzero(ok)
+            if len(nz):
+                return float(self.arrival[h + nz[0]])
+            h = e
+        return None
+
+
+class IdQueue:
+    """A FIFO of message ids in a numpy buffer (one per message group)."""
+
+    __slots__ = ("buf", "h", "t")
+
+    def __init__(self):
+        self.buf = np.empty(8, dtype=np.int64)
+        self.h = self.t = 0
+
+    def __len__(self) -> int:
+        return self.t - self.h
+
+    def first(self) -> int:
+        return int(self.buf[self.h])
+
+    def extend(self, ids: np.ndarray) -> None:
+        k = len(ids)
+        if self.t + k > len(self.buf):
+            live = self.t - self.h
+            new = np.empty(max(8, 2 * (live + k)), dtype=np.int64)
+            new[:live] = self.buf[self.h:self.t]
+            self.buf, self.h, self.t = new, 0, live
+        self.buf[self.t:self.t + k] = ids
+        self.t += k
+
+    def peek(self, k: int) -> np.ndarray:
+        return self.buf[self.h:min(self.t, self.h + k)]
+
+    def pop(self, k: int) -> np.ndarray:
+        out = self.buf[self.h:self.h + k].copy()
+        self.h += len(out)
+        return out
+
+    def push_front(self, ids: np.ndarray) -> None:
+        k = len(ids)
+        if k <= self.h:
+            self.h -= k
+            self.buf[self.h:self.h + k] = ids
+        else:
+            live = self.buf[self.h:self.t]
+            self.buf = np.concatenate([ids, live, np.empty(len(live) + k, dtype=np.int64)])
+            self.h, self.t = 0, k + len(live)
+
+
+class Batch:
+    """Messages received by one poller: ids, FIFO group segments, time of first receive."""
+
+    __slots__ = ("ids", "segs", "received", "parts", "deadline", "poisoned")
+
+    def __init__(self, ids: np.ndarray, segs, received: float):
+        self.ids, self.segs, self.received = ids, segs, received
+        self.parts: list[np.ndarray] = [ids]
+        self.deadline = received
+        self.poisoned: np.ndarray | None = None

@@ -1,0 +1,64 @@
+"""The stream's CloudWatch metrics, per second.
+
+Sums: ``Offered`` (records the producer put, backlog aside), ``Succeeded``,
+``GetRecords.Records`` (records the mapping read), ``WriteProvisionedThroughputExceeded``
+(throttled puts, Kinesis) and ``ReadProvisionedThroughputExceeded`` (throttled GetRecords
+calls). ``IteratorAge`` (max, milliseconds) is emitted when an invocation ends: the time from
+when the stream received the batch's last record to when the batch was sent to the function.
+Series have 1 s resolution; a time past the last bin counts in the last bin.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+M_OFFERED, M_SUCCEEDED = "Offered", "Succeeded"
+M_READ = "GetRecords.Records"
+M_WRITE_THROTTLES = "WriteProvisionedThroughputExceeded"
+M_READ_THROTTLES = "ReadProvisionedThroughputExceeded"
+SUMS = (M_OFFERED, M_SUCCEEDED, M_READ, M_WRITE_THROTTLES, M_READ_THROTTLES)
+
+
+class StreamMetrics:
+    """Per-second sums, the per-second IteratorAge maximum, and its maximum after warm-up."""
+
+    def __init__(self, horizon: float, warmup: float):
+        n = int(math.ceil(horizon)) + 2
+        self.warmup = warmup
+        self.sums = {k: np.zeros(n) for k in SUMS}
+        self.age_ms = np.full(n, np.nan)
+        self.age_max = math.nan  # largest IteratorAge (seconds) at or after the warm-up
+
+    def count(self, metric: str, t: float, n: float) -> None:
+        """Add ``n`` to ``metric`` in the second of time ``t``."""
+        arr = self.sums[metric]
+        arr[min(max(int(t), 0), len(arr) - 1)] += n
+
+    def count_times(self, metric: str, times: np.ndarray) -> None:
+        """Add one to ``metric`` per time in ``times``."""
+        if len(times):
+            arr = self.sums[metric]
+            arr += np.bincount(np.clip(times.astype(np.int64), 0, len(arr) - 1),
+                               minlength=len(arr))
+
+    def iterator_age(self, t: float, age_s: float) -> None:
+        ms = age_s * 1e3
+        i = min(int(t), len(self.age_ms) - 1)
+        if not ms <= self.age_ms[i]:  # also when NaN
+            self.age_ms[i] = ms
+        if t >= self.warmup and not age_s <= self.age_max:
+            self.age_max = age_s
+
+    def samples(self) -> list:
+        """The series as (metric, statistic, times, values)."""
+        s = self.sums
+        t = np.arange(len(s[M_OFFERED]), dtype=float)
+        has_age = ~np.isnan(self.age_ms)
+        return [(M_OFFERED, "sum", t, s[M_OFFERED]),
+                (M_SUCCEEDED, "sum", t, s[M_SUCCEEDED]),
+                ("IteratorAge", "max", t[has_age], self.age_ms[has_age]),
+                (M_READ, "sum", t, s[M_READ]),
+                (M_WRITE_THROTTLES, "sum", t, s[M_WRITE_THROTTLES]),
+                (M_READ_THROTTLES, "sum", t, s[M_READ_THROTTLES])]

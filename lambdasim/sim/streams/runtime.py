@@ -1,0 +1,96 @@
+"""A ``kinesis`` or ``dynamodb`` source at run time: the producer and shards
+(:mod:`.shards`) and the event source mapping reading them (:mod:`.pollers`), wired to the
+clock, the function, the ledger and the metrics (:mod:`.metrics`).
+
+Outcomes: ``succeeded``; ``failed`` (sent to the on-failure destination) or ``dropped`` (no
+destination, or given up on by the producer after ``producer_max_attempts`` throttled puts);
+``expired`` (trimmed after the retention period); ``in_flight`` (in a shard, in a batch, or
+waiting to retry a put at the horizon). ``rejected`` is always 0. ``attempts`` counts the
+invocations a record was sent in.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from ...spec.stream import StreamSourceSpec
+from ...spec.workload import sorted_uniforms
+from ..clock import Feeder
+from ..ledger import Ledger
+from ..log import SourceLog
+from ..source import Context
+from .metrics import M_WRITE_THROTTLES, StreamMetrics
+from .pollers import MappingSettings, Shard
+from .shards import Producer, Settlements, ShardRecords, record_columns
+
+
+class StreamSource:
+    """Runtime of a ``kinesis`` or ``dynamodb`` source: producer, shards and mapping."""
+
+    def __init__(self, spec: StreamSourceSpec, index: int, ctx: Context):
+        self.spec, self.index, self.name = spec, index, spec.name
+        self.clock = ctx.clock
+        self.function = ctx.functions[spec.function]
+        self.cfg = MappingSettings.from_spec(spec)
+        self.ledger = Ledger(spec.name, ctx.warmup, rows=ctx.full,
+                             columns={"shard": np.int64, "key": np.int64})
+        self.metrics = StreamMetrics(self.clock.horizon, ctx.warmup)
+        self.rng = ctx.rng("source", spec.name)  # poll offsets, DynamoDB read throttles
+        self._arrivals = ctx.rng("arrivals", spec.name)
+        self._backlog = ctx.rng("backlog", spec.name)
+        columns = record_columns(spec.parallelization_factor, self.cfg.has_poison, ctx.full)
+        retention_s = spec.retention_h * 3600.0
+        self.out = Settlements(self.ledger, self.metrics)
+        self.records = [ShardRecords(i, columns, retention_s, self.out)
+                        for i in range(spec.shards)]
+        self.producer = Producer(spec, self.records, self.ledger, self.metrics,
+                                 ctx.rng("keys", spec.name), ctx.rng("poison", spec.name))
+        invoke = partial(self.function.invoke, self)
+        self.shards = [Shard(r, self.cfg, self.clock, self.metrics, invoke, self.rng)
+                       for r in self.records]
+
+    def start(self) -> None:
+        """Write the initial backlog, start the pollers, then the producer."""
+        spec = self.spec
+        b = spec.initial_backlog
+        if b.records_per_shard and spec.starting_position != "LATEST":
+            t0 = -b.span_s
+            if spec.starting_position == "AT_TIMESTAMP":
+                t0 = max(t0, spec.starting_timestamp_s)
+            times = sorted_uniforms(self._backlog, b.records_per_shard * spec.shards,
+                                    -b.span_s, 0.0)
+            self.producer.backlog(times[times >= t0])
+        for shard in self.shards:
+            shard.schedule(self.rng.random() * self.cfg.poll_interval)
+        self.feeder = Feeder(self.clock, spec.workload.stream(self._arrivals), self._on_window)
+        self.feeder.start()
+
+    def _on_window(self, times: np.ndarray) -> None:
+        t0, t1 = self.feeder.window
+        self.producer.produce(times, t0, t1)
+        now = self.clock.now
+        for shard in self.shards:
+            shard.written(now)
+
+    def completed(self, token, start: float, end: float, ok: bool, cold: bool) -> None:
+        lane, batch = token
+        lane.completed(batch, start, end, ok, cold)
+
+    def close(self, horizon: float) -> None:
+        """At the horizon: records past retention expire; the records still in the shards
+        and the producer's throttled puts are in flight."""
+        if self.ledger.closed:
+            return
+        held = [r.close(horizon) for r in self.records] + [self.producer.held()]
+        self.out.flush()
+        self.ledger.close(np.concatenate(held), horizon)
+
+    def log(self) -> SourceLog:
+        m = self.metrics
+        return SourceLog(
+            self.name, self.spec.kind, self.spec.function, self.ledger, samples=m.samples(),
+            stats={"iterator_age_max_s": float(m.age_max),
+                   "write_throttles": int(m.sums[M_WRITE_THROTTLES].sum())},
+            event_columns={"shard": "shard", "key": "partition_key"})

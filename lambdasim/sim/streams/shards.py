@@ -1,0 +1,295 @@
+"""The stream side: the producer, its write limits, and the records each shard holds.
+
+- Keys: a record's partition key (an item, for DynamoDB) is hashed to a shard, the hash key
+  space being split evenly among shards as Kinesis does, so a hot key makes a hot shard. With
+  ParallelizationFactor > 1 the key also picks the record's batch lane, so order is kept per
+  key.
+- Write limits (Kinesis): a shard accepts 1,000 records/s or 1 MB/s, second by second; a
+  throttled put (WriteProvisionedThroughputExceeded) is retried at the start of the next
+  second, ahead of that second's new records, up to ``producer_max_attempts`` attempts in all,
+  after which the record is ``dropped``. DynamoDB Streams have no shard write limit: the
+  table's capacity governs.
+- Retention: records stay readable for the retention period (Kinesis 24 h by default,
+  DynamoDB 24 h); records trimmed before the mapping processes them are ``expired``.
+
+Records live in per-shard numpy columns appended a window at a time, in write order; the
+mapping refers to them by global position (``base`` + column index) and every per-record
+computation is vectorised. Consumed prefixes are dropped, so memory is bounded by what is
+unprocessed. Each record's ledger id is kept only with ledger rows (``record_detail="full"``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ledger import DROPPED, EXPIRED, SUCCEEDED, ConservationError, Ledger
+from .metrics import M_OFFERED, M_SUCCEEDED, M_WRITE_THROTTLES, StreamMetrics
+
+COMPACT_MIN = 4096  # drop a consumed prefix once it is longer than this
+
+
+def mix64(x: np.ndarray, salt: int) -> np.ndarray:
+    """A 64-bit hash of integer keys (splitmix64), standing in for Kinesis's MD5."""
+    z = (np.asarray(x, dtype=np.uint64) + np.uint64(salt)) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def key_to_shard(keys: np.ndarray, shards: int) -> np.ndarray:
+    """Kinesis splits the 128-bit hash key space evenly among shards; so does this."""
+    return ((mix64(keys, 1) >> np.uint64(11)).astype(np.float64) * (shards / 2.0**53)).astype(
+        np.int64)
+
+
+def key_to_lane(keys: np.ndarray, lanes: int) -> np.ndarray:
+    """With ParallelizationFactor > 1, records of one key always go to the same batch lane."""
+    if lanes == 1:
+        return np.zeros(len(keys), dtype=np.int64)
+    return (mix64(keys, 2) % np.uint64(lanes)).astype(np.int64)
+
+
+class Settlements:
+    """Passes records' outcomes to the ledger (and successes to the Succeeded metric).
+
+    Without ledger rows the ledger only counts outcomes and bins the latencies of successes;
+    successes are then handed over in chunks of :data:`CHUNK` batches, which costs far less
+    than one call per batch and gives the same counts and latencies. :meth:`flush` hands
+    over the rest (at the horizon, before the ledger is closed).
+    """
+
+    CHUNK = 512
+
+    def __init__(self, ledger: Ledger, metrics: StreamMetrics):
+        self.ledger, self.metrics = ledger, metrics
+        self.source = ledger.source
+        self._ok: list[tuple] = []  # (ids, arrival, end) of successes not yet in the ledger
+
+    def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end: float,
+               start: float = np.nan, cold: bool = False) -> None:
+        if outcome == SUCCEEDED:
+            self.metrics.count(M_SUCCEEDED, end, len(ids))
+            if not self.ledger.rows:
+                self._ok.append((ids, arrival, end))
+                if len(self._ok) >= self.CHUNK:
+                    self.flush()
+                return
+        self.ledger.settle(ids, arrival, outcome, end, start=start, cold=cold)
+
+    def attempted(self, ids: np.ndarray) -> None:
+        """Records ``ids`` were sent to the function (rows only)."""
+        self.ledger.attempts[ids] += 1
+
+    def flush(self) -> None:
+        ok = self._ok
+        if ok:
+            self._ok = []
+            ids = np.concatenate([o[0] for o in ok])
+            end = np.repeat([o[2] for o in ok], [len(o[0]) for o in ok])
+            self.ledger.settle(ids, np.concatenate([o[1] for o in ok]), SUCCEEDED, end)
+
+
+_COLS = {"written": float, "arrival": float, "done": bool, "lane": np.int16, "poison": bool,
+         "id": np.int64}
+
+
+class ShardRecords:
+    """One shard's records: columns indexed by global position minus ``base``.
+
+    ``written`` (when the stream accepted the record), ``arrival`` (when the producer first
+    put it), ``done`` (settled), and as needed ``lane``, ``poison`` and the ledger ``id``.
+    """
+
+    def __init__(self, index: int, columns: tuple, retention_s: float, out: Settlements):
+        self.index, self.retention_s, self.out = index, retention_s, out
+        self.cols = {k: np.empty(0, dtype=_COLS[k]) for k in columns}
+        self.ids = "id" in self.cols
+        self.base = 0  # global position of cols[...][0]
+
+    @property
+    def end(self) -> int:
+        """Global position after the last record written."""
+        return self.base + len(self.cols["written"])
+
+    def append(self, cols: dict) -> None:
+        self.cols = {k: np.concatenate([v, cols[k]]) for k, v in self.cols.items()}
+
+    def compact(self, low: int) -> None:
+        """Forget the records before global position ``low`` (all settled)."""
+        cut = low - self.base
+        if cut > COMPACT_MIN:  # views: dropped for good at the next append
+            if not self.cols["done"][:cut].all():
+                raise ConservationError(f"{self.out.source}: shard {self.index} compacts "
+                                        "records that have no outcome")
+            self.cols = {k: v[cut:] for k, v in self.cols.items()}
+            self.base = low
+
+    # -- outcomes -------------------------------------------------------------------------
+    def settle(self, loc: np.ndarray, outcome: int, end: float, start: float = np.nan,
+               cold: bool = False) -> None:
+        """Give records (local positions ``loc``) their outcome, once."""
+        if len(loc) == 0:
+            return
+        cols = self.cols
+        if cols["done"][loc].any():
+            raise ConservationError(f"{self.out.source}: a record of shard {self.index} "
+                                    "ended twice")
+        cols["done"][loc] = True
+        # without ledger rows the ledger only counts the records: positions stand in for ids
+        ids = cols["id"][loc] if self.ids else loc
+        self.out.settle(ids, cols["arrival"][loc], outcome, end, start, cold)
+
+    def attempted(self, batch: np.ndarray) -> None:
+        """The records at global positions ``batch`` were sent to the function."""
+        if self.ids:
+            self.out.attempted(self.cols["id"][batch - self.base])
+
+    def trim(self, lo: int, hi: int, now: float) -> int:
+        """Unread records (global positions ``lo`` to ``hi``) past retention expire; returns
+        the position of the first one left."""
+        written = self.cols["written"]
+        base = self.base
+        if lo < hi and written[lo - base] < now - self.retention_s:
+            cut = base + int(np.searchsorted(written, now - self.retention_s, side="left"))
+            cut = min(cut, hi)
+            self.settle(np.arange(lo - base, cut - base), EXPIRED, now)
+            return cut
+        return lo
+
+    def close(self, now: float) -> np.ndarray:
+        """At the horizon: unsettled records past retention expire; returns the arrival times
+        of the records still held."""
+        cols = self.cols
+        open_ = np.flatnonzero(~cols["done"])
+        if len(open_):
+            old = open_[cols["written"][open_] < now - self.retention_s]
+            self.settle(old, EXPIRED, now)
+        return cols["arrival"][~cols["done"]]
+
+
+def record_columns(lanes: int, has_poison: bool, full: bool) -> tuple:
+    """The columns a shard keeps: a lane with ParallelizationFactor > 1, the poison flag if
+    records can be poison, the ledger id with ledger rows."""
+    return (("written", "arrival", "done") + (("lane",) if lanes > 1 else ())
+            + (("poison",) if has_poison else ()) + (("id",) if full else ()))
+
+
+class Producer:
+    """The applications writing to the stream: keys, ledger ids, write limits, shards."""
+
+    def __init__(self, spec, shards: list[ShardRecords], ledger: Ledger, metrics: StreamMetrics,
+                 keys_rng: np.random.Generator, poison_rng: np.random.Generator):
+        self.shards, self.ledger, self.metrics = shards, ledger, metrics
+        self.nshards, self.lanes = spec.shards, spec.parallelization_factor
+        self.write_cap = spec.write_cap_per_s  # None: no shard write limit (DynamoDB)
+        self.max_attempts = spec.producer_max_attempts
+        self.poison_rate, self.poison_key = spec.poison_rate, spec.poison_key
+        self.columns = tuple(shards[0].cols)
+        self._keys = spec.keys.sampler(keys_rng)
+        self._poison_rng = poison_rng
+        self.carry: dict | None = None  # records waiting to retry a throttled put
+
+    def _offer(self, arrival: np.ndarray) -> tuple:
+        """New records arriving at ``arrival``: their keys, ledger ids and shards."""
+        keys = self._keys(len(arrival))
+        shard = key_to_shard(keys, self.nshards)
+        first = self.ledger.offer(arrival, shard=shard, key=keys)
+        return keys, np.arange(first, first + len(arrival)), shard
+
+    def backlog(self, times: np.ndarray) -> None:
+        """Records already in the stream (written at ``times`` < 0) when the mapping starts."""
+        keys, ids, shard = self._offer(times)
+        self._write(times, times, keys, ids, shard)
+
+    def produce(self, times: np.ndarray, t0: float, t1: float) -> None:
+        """A window ``[t0, t1)`` of records from the producer."""
+        keys, ids, shard = self._offer(times)
+        self.metrics.count_times(M_OFFERED, times)
+        if self.write_cap is None:
+            self._write(times, times, keys, ids, shard)
+        else:
+            self._put(times, keys, ids, shard, t0, t1)
+
+    def held(self) -> np.ndarray:
+        """Arrival times of the records waiting to retry a put."""
+        return self.carry["arrival"] if self.carry is not None else np.empty(0)
+
+    def _put(self, times, keys, ids, shard, t0, t1) -> None:
+        """Kinesis shard write limits, second by second: a throttled put is retried at the
+        start of the next second, ahead of that second's new records."""
+        cap, max_att, nshards = self.write_cap, self.max_attempts, self.nshards
+        carry = self.carry or {"arrival": np.empty(0), "key": np.empty(0, np.int64),
+                               "id": np.empty(0, np.int64), "shard": np.empty(0, np.int64),
+                               "attempt": np.empty(0, np.int32)}
+        nc = len(carry["arrival"])
+        pool = {"arrival": np.concatenate([carry["arrival"], times]),
+                "key": np.concatenate([carry["key"], keys]),
+                "id": np.concatenate([carry["id"], ids]),
+                "shard": np.concatenate([carry["shard"], shard]),
+                "attempt": np.concatenate([carry["attempt"], np.ones(len(times), np.int32)])}
+        written = np.concatenate([np.zeros(nc), times])
+        secs = np.arange(math.floor(t0), math.ceil(t1))
+        bounds = nc + np.searchsorted(times, secs)
+        bounds = np.append(bounds, nc + len(times))
+        waiting = np.arange(nc)  # pool positions retrying at the next second
+        accepted, dropped = [], []
+        for k, sec in enumerate(secs):
+            new = np.arange(bounds[k], bounds[k + 1])
+            if len(waiting):
+                written[waiting] = sec
+                cand = np.concatenate([waiting, new])
+            else:
+                cand = new
+            sh = pool["shard"][cand]
+            counts = np.bincount(sh, minlength=nshards)
+            if counts.max(initial=0) <= cap:
+                accepted.append(cand)
+                waiting = new[:0]
+                continue
+            order = np.argsort(sh.astype(np.int16), kind="stable")
+            first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            rank = np.empty(len(cand), dtype=np.int64)
+            rank[order] = np.arange(len(cand)) - first[sh[order]]
+            ok = rank < cap
+            accepted.append(cand[ok])
+            rej = cand[~ok]
+            self.metrics.count(M_WRITE_THROTTLES, sec, len(rej))
+            pool["attempt"][rej] += 1
+            out = pool["attempt"][rej] > max_att
+            dropped.append(rej[out])
+            waiting = rej[~out]
+        gone = np.concatenate(dropped) if dropped else np.empty(0, np.int64)
+        if len(gone):  # the producer gave up on them
+            self.ledger.settle(pool["id"][gone], pool["arrival"][gone], DROPPED, written[gone])
+        self.carry = {k: v[waiting] for k, v in pool.items()} if len(waiting) else None
+        acc = np.concatenate(accepted) if accepted else np.empty(0, np.int64)
+        self._write(written[acc], pool["arrival"][acc], pool["key"][acc], pool["id"][acc],
+                    pool["shard"][acc])
+
+    def _write(self, written, arrival, keys, ids, shard) -> None:
+        """Append accepted records to their shards (each shard's records in write order)."""
+        n = len(written)
+        cols = {"written": written, "arrival": arrival, "done": np.zeros(n, bool)}
+        if "lane" in self.columns:
+            cols["lane"] = key_to_lane(keys, self.lanes).astype(np.int16)
+        if "poison" in self.columns:
+            poison = np.zeros(n, bool)
+            if self.poison_rate > 0:
+                poison = self._poison_rng.random(n) < self.poison_rate
+            if self.poison_key is not None:
+                poison |= keys == self.poison_key
+            cols["poison"] = poison
+        if "id" in self.columns:
+            cols["id"] = ids
+        if self.nshards == 1:
+            self.shards[0].append(cols)
+            return
+        order = np.argsort(shard.astype(np.int16), kind="stable")
+        cuts = np.cumsum(np.bincount(shard, minlength=self.nshards))
+        starts = np.concatenate([[0], cuts[:-1]])
+        cols = {k: v[order] for k, v in cols.items()}
+        for i, s in enumerate(self.shards):
+            if cuts[i] > starts[i]:
+                s.append({k: v[starts[i]:cuts[i]] for k, v in cols.items()})

@@ -1,0 +1,43 @@
+"""Synchronous invocation (RequestResponse) by a custom application.
+
+Lambda does not retry a throttled synchronous call: the caller gets HTTP 429
+(TooManyRequestsException). What happens next is the caller's SDK retry policy, modelled on
+boto3's modes: ``none`` (give up at once), ``standard`` (3 attempts in all, waiting
+``random() * min(20 s, 2 ** (attempt - 1))`` between them: exponential backoff with full
+jitter, capped at 20 s) and ``legacy`` (5 attempts, same backoff). A call still throttled after
+its last attempt is ``rejected``. A function error is returned to the caller and counts as
+``failed``: Lambda retries nothing on the synchronous path.
+"""
+
+from __future__ import annotations
+
+from ..spec.aws import SDK_ATTEMPTS, SDK_BACKOFF_CAP_S
+from ..spec.distributions import uniforms
+from .caller import Caller
+from .ledger import FAILED, REJECTED, SUCCEEDED, Reason
+
+
+class SyncSource(Caller):
+    def __init__(self, spec, index: int, ctx):
+        super().__init__(spec, index, ctx)
+        self.max_attempts = SDK_ATTEMPTS[spec.client_retry]
+        self._u = uniforms(self.rng)
+
+    def arrive(self, i: int) -> None:
+        led, now = self.ledger, self.clock.now
+        led.attempts[i] += 1
+        if self.function.invoke(self, 1, i) is None:
+            led.start[i] = now
+            self.running.add(i)
+            return
+        n = int(led.attempts[i])
+        if n >= self.max_attempts:
+            led.settle_one(i, REJECTED, now, Reason.THROTTLED)
+            return
+        self.wait(i, self._u() * min(SDK_BACKOFF_CAP_S, 2.0 ** (n - 1)), self.arrive)
+
+    def completed(self, i: int, start: float, end: float, ok: bool, cold: bool) -> None:
+        self.running.discard(i)
+        led = self.ledger
+        led.cold[i] = cold
+        led.settle_one(i, SUCCEEDED if ok else FAILED, end)
