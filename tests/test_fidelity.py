@@ -143,3 +143,36 @@ def test_report_batch_item_failures_keeps_the_mapping_scaled():
     plain = ls.simulate(sc, seed=1)
     assert (rbif.functions.mean_concurrency.iloc[0]
             > 2 * plain.functions.mean_concurrency.iloc[0])
+
+
+# -- Kinesis and DynamoDB Streams -------------------------------------------------------------
+@pytest.mark.parametrize(("kind", "efo", "measured", "tolerance"), [
+    ("kinesis", False, (0.267, 0.627, 0.965, 1.580), (0.2, 0.12, 0.15, 0.15)),
+    ("kinesis", True, (0.0288, 0.0494, 0.0675, 0.109), (0.2, 0.1, 0.2, 0.15)),
+    ("dynamodb", False, (0.118, 0.213, 0.341, 0.552), (0.15, 0.1, 0.15, 0.15)),
+])
+def test_stream_delivery_reproduces_measured_latency(kind, efo, measured, tolerance):
+    """Put -> handler p10/p50/p90/p99 (Bite-Sized Serverless, Sep 2022); Lambda polls a
+    Kinesis shard once a second, a DynamoDB stream shard four times, enhanced fan-out pushes."""
+    sc = ls.Scenario.from_dict({
+        "duration_s": 1200, "functions": [{"name": "w", "duration": const(0.01),
+                                           "cold_start": None}],
+        "sources": [{"name": "s", "kind": kind, "function": "w", "shards": 1,
+                     "enhanced_fan_out": efo, "workload": poisson(2)}]})
+    ev = ls.simulate(sc, seed=1).events
+    got = np.percentile((ev.start_s - ev.arrival_s).dropna(), [10, 50, 90, 99])
+    assert (np.abs(got / np.array(measured) - 1) < tolerance).all(), got
+
+
+def test_a_record_larger_than_a_readers_share_is_read():
+    """3 standard consumers share a shard's 2 MiB/s: ~0.7 MiB each. A 700 KB record still
+    comes back (a call returns up to 10 MiB) and the calls after it are throttled; the
+    mapping then reads at about its share."""
+    sc = ls.Scenario.from_dict({
+        "duration_s": 120, "functions": [{"name": "w", "duration": const(0.01)}],
+        "sources": [{"name": "s", "kind": "kinesis", "function": "w", "shards": 1,
+                     "consumers": 3, "workload": {"pattern": "constant", "rate_per_s": 0.2,
+                                                  "record_bytes": 700_000}}]})
+    r = ls.simulate(sc, seed=1)
+    s = r.summary.iloc[0]
+    assert s.offered == 24 and s.succeeded == 24

@@ -6,8 +6,8 @@ hot shard. A Kinesis shard accepts 1,000 records/s or 1 MB/s; puts beyond that a
 ``producer_max_attempts`` attempts in all, after which the record is ``dropped``. Records stay
 readable for the retention period (Kinesis 24 h by default, up to 365 days; DynamoDB 24 h);
 records trimmed before Lambda processes them are ``expired``. A record becomes readable
-``propagation_delay_s`` after it is written (about 200 ms with one standard consumer, 1 s with
-five, 70 ms with enhanced fan-out).
+``propagation_delay_s`` after it is written, and reaches the function ``read_delay`` after the
+mapping reads it (defaults below, fitted to measurements).
 
 The runtime (shards, pollers, lanes) is :mod:`lambdasim.sim.streams`.
 """
@@ -27,9 +27,23 @@ from .aws import (
     SYNC_PAYLOAD_BYTES,
 )
 from .base import Spec, check_order, limits
+from .distributions import Distribution, Lognormal
 from .workload import Workload
 
 __all__ = ["DYNAMODB_READERS", "SHARD_WRITE_RECORDS", "Backlog", "Keys", "StreamSourceSpec"]
+
+
+#: A GetRecords call's records reach the function this long after the call: the call's round
+#: trip, the records' remaining propagation and Lambda's Invoke overhead. With Lambda's polls
+#: (Kinesis once a second at a random phase, DynamoDB four times) they reproduce the end-to-end
+#: latencies measured by Bite-Sized Serverless ("Serverless messaging latency compared",
+#: eu-west-1, Sep 2022), p10/p50/p90/p99: Kinesis 267/627/965/1,580 ms, enhanced fan-out
+#: 28.8/49.4/67.5/109 ms (AWS documents ~70 ms), DynamoDB Streams 118/213/341/552 ms.
+DEFAULT_READ_DELAY = {
+    "kinesis": Lognormal(median_s=0.1, sigma=0.9, shift_s=0.02),
+    "efo": Lognormal(median_s=0.044, sigma=0.36),
+    "dynamodb": Lognormal(median_s=0.085, sigma=0.65),
+}
 
 
 class Keys(Spec):
@@ -95,6 +109,7 @@ class StreamSourceSpec(Spec):
     retention_h: Annotated[float, limits(24, 8760, "Kinesis retention, hours")] = 24.0
     poll_interval_s: Annotated[float | None, limits(0.01, 60, "seconds")] = None
     propagation_delay_s: Annotated[float | None, limits(0, 60, "seconds")] = None
+    read_delay: Distribution | None | Literal["default"] = "default"
     enhanced_fan_out: bool = False
     consumers: Annotated[int, limits(1, 20, "standard consumers sharing the shard reads")] = 1
     destination: str | None = None
@@ -136,11 +151,21 @@ class StreamSourceSpec(Spec):
 
     @property
     def propagation_delay(self) -> float:
+        """Seconds before a written record is readable: 0 by default (the measured latency is
+        in ``read_delay``), plus ~0.2 s per extra standard Kinesis consumer (KDS docs: ~200 ms
+        average propagation with one consumer, ~1 s with five)."""
         if self.propagation_delay_s is not None:
             return self.propagation_delay_s
-        if self.enhanced_fan_out:
-            return 0.07
-        return 0.2 * self.consumers if self.kind == "kinesis" else 0.2
+        if self.kind == "kinesis" and not self.enhanced_fan_out:
+            return 0.2 * (self.consumers - 1)
+        return 0.0
+
+    @property
+    def read_latency(self):
+        """GetRecords (or SubscribeToShard push) -> Invoke: see ``DEFAULT_READ_DELAY``."""
+        if self.read_delay != "default":
+            return self.read_delay
+        return DEFAULT_READ_DELAY["efo" if self.enhanced_fan_out else self.kind]
 
     @property
     def write_cap_per_s(self) -> int | None:

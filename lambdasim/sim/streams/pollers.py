@@ -19,6 +19,12 @@
   splits a failed batch in two (splits do not count as retries); ReportBatchItemFailures
   checkpoints at the first failed record. Throttles do not count as retries: the lane backs
   off (``throttle_backoff_min_s`` doubling to ``throttle_backoff_max_s``) and tries again.
+- Delivery latency: a record is readable ``propagation_delay_s`` after it is written (0 by
+  default; ~0.2 s more per extra standard consumer, KDS docs), and each GetRecords call's
+  records reach the lanes ``read_delay`` after the call (the call's round trip and Lambda's
+  Invoke overhead; responses keep their order). With polls once a second (Kinesis), four
+  times a second (DynamoDB) or pushed (enhanced fan-out, modelled as reads every 10 ms), the
+  defaults reproduce the measured end-to-end latencies (docs/calibration.md).
 - IteratorAge, emitted when an invocation ends: the time from when the stream received the
   batch's last record to when the batch was sent to the function.
 
@@ -28,6 +34,7 @@ Batches are arrays of the records' global positions in their shard (:mod:`.shard
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +46,7 @@ from ..ledger import DROPPED, EXPIRED, FAILED, SUCCEEDED
 from .metrics import M_READ, M_READ_THROTTLES, StreamMetrics
 from .shards import ShardRecords
 
-EFO_INTERVAL_S = 0.05
+EFO_INTERVAL_S = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +108,7 @@ class Shard:
     """The mapping's poller of one shard, and the shard's lanes."""
 
     def __init__(self, records: ShardRecords, cfg: MappingSettings, clock: Clock,
-                 metrics: StreamMetrics, invoke, rng: np.random.Generator):
+                 metrics: StreamMetrics, invoke, rng: np.random.Generator, read_delay=None):
         self.records, self.cfg, self.clock, self.metrics = records, cfg, clock, metrics
         self.invoke = invoke  # invoke(records, token, fail=...): None, or the throttle reason
         self.rng = rng
@@ -112,6 +119,9 @@ class Shard:
         self.byte_tokens = cfg.bytes_per_s
         self.byte_t = 0.0
         self.lanes = [Lane(self, i) for i in range(cfg.lanes)]
+        self.read_delay = read_delay  # a sampler, or None: records reach the lanes at once
+        self.responses: deque[np.ndarray] = deque()  # read, on their way to the lanes
+        self.last_response = 0.0
 
     def schedule(self, t: float) -> None:
         self.sleeping = None
@@ -152,13 +162,18 @@ class Shard:
         cols, base = rec.cols, rec.base
         hi = base + int(np.searchsorted(cols["written"], now - cfg.propagation, side="right"))
         lo = self.read = rec.trim(self.read, hi, now)  # unread records past retention expire
-        if min(lane.pending() for lane in self.lanes) >= cfg.lane_ahead:
+        if min(lane.pending() for lane in self.lanes) + self._in_response() >= cfg.lane_ahead:
             self.sleep("full")  # every lane has its next batches: wait until one takes some
             return
         self.byte_tokens = min(cfg.bytes_per_s,
                                self.byte_tokens + (now - self.byte_t) * cfg.bytes_per_s)
         self.byte_t = now
         by_bytes = int(self.byte_tokens // cfg.record_bytes)
+        if by_bytes == 0 and self.byte_tokens >= cfg.bytes_per_s - 1e-9:
+            # a record larger than this reader's share of 2 MiB/s: a GetRecords call may
+            # return up to 10 MiB and the calls after it are throttled until the share is
+            # paid back (the bucket goes negative)
+            by_bytes = 1
         n = min(hi - lo, cfg.records_per_call, by_bytes)
         if n < min(hi - lo, cfg.records_per_call):
             self.metrics.count(M_READ_THROTTLES, now, 1)  # out of bytes for this second
@@ -167,24 +182,42 @@ class Shard:
             self.read = lo + n
             self.metrics.count(M_READ, now, n)
             idx = np.arange(lo, lo + n)
-            if len(self.lanes) == 1:
-                self.lanes[0].add(idx, now)
+            if self.read_delay is None:
+                self._deliver(idx, now)
             else:
-                lanes = cols["lane"][lo - base: lo - base + n]
-                for lane in self.lanes:
-                    sel = idx[lanes == lane.index]
-                    if len(sel):
-                        lane.add(sel, now)
-            for lane in self.lanes:
-                lane.dispatch(now)
-            low = self.read
-            for lane in self.lanes:
-                low = lane.lowest(low)
-            rec.compact(low)
+                self.responses.append(idx)
+                self.last_response = max(now + self.read_delay(), self.last_response)
+                self.clock.at(self.last_response, self._response)
         if self.read < hi:  # more to read now: as soon as the call rate allows
             self.schedule(self.next_call)
         else:
             self.idle_until(now, cfg.poll_interval)
+
+
+    def _in_response(self) -> int:
+        return sum(len(r) for r in self.responses) // max(1, len(self.lanes))
+
+    def _response(self) -> None:
+        """The oldest GetRecords response arrives."""
+        self._deliver(self.responses.popleft(), self.clock.now)
+
+    def _deliver(self, idx: np.ndarray, now: float) -> None:
+        """Records read reach their lanes, which invoke what is due."""
+        if len(self.lanes) == 1:
+            self.lanes[0].add(idx, now)
+        else:
+            rec = self.records
+            lanes = rec.cols["lane"][idx - rec.base]
+            for lane in self.lanes:
+                sel = idx[lanes == lane.index]
+                if len(sel):
+                    lane.add(sel, now)
+        for lane in self.lanes:
+            lane.dispatch(now)
+        low = int(self.responses[0][0]) if self.responses else self.read
+        for lane in self.lanes:
+            low = lane.lowest(low)
+        self.records.compact(low)
 
 
 class Lane:

@@ -15,6 +15,7 @@ from functools import partial
 
 import numpy as np
 
+from ...spec.distributions import Sampler
 from ...spec.stream import StreamSourceSpec
 from ...spec.workload import sorted_uniforms
 from ..clock import Feeder
@@ -48,8 +49,11 @@ class StreamSource:
         self.producer = Producer(spec, self.records, self.ledger, self.metrics,
                                  ctx.rng("keys", spec.name), ctx.rng("poison", spec.name))
         invoke = partial(self.function.invoke, self)
-        self.shards = [Shard(r, self.cfg, self.clock, self.metrics, invoke, self.rng)
-                       for r in self.records]
+        read = spec.read_latency
+        delays = ctx.rng("read", spec.name).spawn(spec.shards) if read else [None] * spec.shards
+        self.shards = [Shard(r, self.cfg, self.clock, self.metrics, invoke, self.rng,
+                             Sampler(read, d, block=256) if read else None)
+                       for r, d in zip(self.records, delays, strict=True)]
 
     def start(self) -> None:
         """Write the initial backlog, start the pollers, then the producer."""
