@@ -12,12 +12,12 @@ import sys
 from importlib.metadata import version
 
 from ..spec import ScenarioError
-from . import run, sweep, template
+from . import defaults, run, sweep, template
 
 __version__ = version("lambdasim")
 
 #: each command module registers its sub-commands
-COMMANDS = (run, sweep, template)
+COMMANDS = (run, sweep, template, defaults)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--seed = {args.seed}: must be >= 0")
     try:
         return args.func(args)
+    except BrokenPipeError:  # e.g. piped into head
+        sys.stderr.close()
+        return 0
     except ScenarioError as exc:  # one line per problem
         for line in str(exc).splitlines():
             print(f"lambdasim: error: {line}", file=sys.stderr)
