@@ -4,6 +4,7 @@ Build a :class:`Scenario` (from YAML, a dict or Python), run :func:`simulate`, r
 :class:`Result`'s tables and CloudWatch-named metrics.
 """
 
+from .advisor import advise
 from .compare import compare as compare_scenarios
 from .results import METRICS, Result, simulate, theory
 from .sim import OUTCOMES, ConservationError
@@ -36,6 +37,6 @@ __all__ = [
     "METRICS", "OUTCOMES", "AccountSpec", "AsyncSourceSpec", "Bursts", "ConservationError",
     "Constant", "ConstantRate", "Diurnal", "Empirical", "Exponential", "FunctionSpec",
     "Lognormal", "Poisson", "Pricing", "Ramp", "Result", "Scenario", "ScenarioError", "Step",
-    "SyncSourceSpec", "Trace", "compare_scenarios", "from_template", "simulate", "summarize",
-    "sweep", "theory",
+    "SyncSourceSpec", "Trace", "advise", "compare_scenarios", "from_template", "simulate",
+    "summarize", "sweep", "theory",
 ]

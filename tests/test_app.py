@@ -1,8 +1,17 @@
 """The explorer as a web app, tested in a real browser: Voila serves notebooks/explorer.ipynb on
 a free loopback port, headless Chromium (driven by Playwright) opens it, and what a user sees
-must render and react: the controls and the first figure appear, no code is shown, a slider
-moved by keyboard re-simulates (the summary table's numbers change, the figure is redrawn),
-and an invalid combination shows lambdasim's validation message on the page.
+must render and react: the controls and the first figure appear, no code is shown, the summary
+table is seen without scrolling on a laptop screen (1366x768 and 1440x900), the push latency's
+assumed delay is noted, the browser console has no version-mismatch warnings, a slider moved by
+keyboard re-simulates (the summary table's numbers change, the figure is redrawn), a
+provisioned value the account cannot hold is lowered with a note, not refused, an invalid
+combination shows lambdasim's validation message on the page, and a closed page's kernel is
+shut down by the idle culler.
+
+Voila runs with the flags ``make app`` gives it (``make -s voila-flags``: idle-kernel
+culling), the culling times shortened, and the notebook trusted first as ``make app``
+does, in a Jupyter data directory of the test's own; its log must not say the notebook is not
+trusted.
 
 Needs the system Chromium (Debian: ``apt-get install chromium``; Playwright launches it with
 ``executable_path``: never ``playwright install``, which downloads a browser of its own). Without
@@ -40,15 +49,26 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 INSTALL_HINT = ("needs the system Chromium: apt-get install chromium (or set "
                 "LAMBDASIM_CHROMIUM to a Chromium binary); never `playwright install`")
 SERVER_START_S = 60      # Voila listening on its port
+CULL_IDLE_S = 4          # the test's culling: a closed page's kernel idle this long is shut down
+CULL_WAIT_S = 60         # ... within this (interval 1 s; the server's loop may be busy)
 PAGE_LOAD_MS = 120_000   # page, kernel start, notebook run and first simulation (2 slow cores)
 CHANGE_MS = 60_000       # a knob change: round trip to the kernel, two simulations, redraw
 STOP_S = 20              # Voila shutting down its kernels after SIGTERM
 VIEWPORT = {"width": 1440, "height": 1000}
+#: laptop screens -> the page's viewport there: the screen less ~150 px of browser toolbars and
+#: the system's task bar
+LAPTOPS = {"1366x768": {"width": 1366, "height": 618}, "1440x900": {"width": 1440, "height": 750}}
+#: console messages that are noise on every visit (a version mismatch between JupyterLab
+#: packages; pyproject.toml's `app` extra pins versions that match)
+NOISE = ("Unsatisfied version", "No satisfying version")
 
 # the page's parts: the explorer gives each widget the CSS class lambdasim-<attribute>
 RATE = ".lambdasim-rate"
 SHARDS = ".lambdasim-shards"
 PROVISIONED = ".lambdasim-provisioned"
+PULL_KIND = ".lambdasim-pull-kind select"
+SQS_BATCH = ".lambdasim-sqs-batch-size input"
+NOTE = ".lambdasim-note"
 FIGURE = "img.lambdasim-figure"
 TABLE = "table.lambdasim-summary"
 ERROR = ".lambdasim-error"
@@ -116,17 +136,51 @@ def _stop(proc: subprocess.Popen) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def voila_flags(**make_vars) -> list[str]:
+    """The flags ``make app`` gives Voila (``make -s voila-flags``), with Makefile variables
+    overridden by ``make_vars`` (e.g. ``APP_CULL_IDLE_S=4``)."""
+    if shutil.which("make") is None:
+        pytest.skip("needs make")
+    out = subprocess.run(["make", "-s", "--no-print-directory", "voila-flags",
+                          *(f"{k}={v}" for k, v in make_vars.items())],
+                         cwd=ROOT, capture_output=True, text=True, check=True, timeout=30)
+    return out.stdout.split()
+
+
+def test_make_app_culls_the_kernels_of_closed_pages():
+    """`make app` passes Voila idle-kernel culling: a kernel with no page connected is shut
+    down after APP_CULL_IDLE_S idle seconds; one with a page open never is."""
+    flags = dict(f.lstrip("-").split("=", 1) for f in voila_flags())
+    assert int(flags["MappingKernelManager.cull_idle_timeout"]) > 0
+    assert 0 < int(flags["MappingKernelManager.cull_interval"]) <= int(
+        flags["MappingKernelManager.cull_idle_timeout"])
+    assert flags["MappingKernelManager.cull_connected"] == "False"  # an open page keeps it
+    assert flags["MappingKernelManager.cull_busy"] == "False"
+    assert voila_flags(APP_CULL_IDLE_S=7)[0] == "--MappingKernelManager.cull_idle_timeout=7"
+    dry = subprocess.run(["make", "-n", "app"], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=30).stdout.replace("\\\n", " ")
+    (voila,) = [line for line in dry.splitlines() if "bin/voila " in line]
+    for flag in voila_flags():
+        assert flag in voila
+    assert "jupyter trust notebooks/explorer.ipynb" in dry
+
+
 @pytest.fixture
 def voila_app(tmp_path):
-    """The explorer app served by Voila on a free loopback port: yields (url, log path)."""
+    """The explorer app served by Voila on a free loopback port, with ``make app``'s flags
+    (culling shortened) and the notebook trusted: yields (url, log path, server process)."""
     if importlib.util.find_spec("voila") is None:
         _missing("needs Voila (the notebooks extra): pip install -e '.[notebooks]'")
     port = _free_port()
     log_path = tmp_path / "voila.log"
     cmd = [sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
            "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
-           f"--Voila.connection_dir_root={tmp_path}"]
-    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "agg"}
+           f"--Voila.connection_dir_root={tmp_path}",
+           *voila_flags(APP_CULL_IDLE_S=CULL_IDLE_S, APP_CULL_INTERVAL_S=1)]
+    env = {**os.environ, "JUPYTER_PLATFORM_DIRS": "1", "MPLBACKEND": "agg",
+           "JUPYTER_DATA_DIR": str(tmp_path / "jupyter-data")}
+    subprocess.run([sys.executable, "-m", "nbformat.sign", str(NOTEBOOK)], env=env, check=True,
+                   capture_output=True, timeout=60)  # as `make app` does: jupyter trust
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
                                 start_new_session=True)
@@ -140,7 +194,7 @@ def voila_app(tmp_path):
                 pytest.fail(f"voila not listening on 127.0.0.1:{port} after "
                             f"{SERVER_START_S} s:\n{log_path.read_text()}", pytrace=False)
             time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/", log_path
+        yield f"http://127.0.0.1:{port}/", log_path, proc
     finally:
         _stop(proc)
 
@@ -188,14 +242,21 @@ def _wait_redrawn(page, before: dict) -> None:
         }""", arg=[FIGURE, TABLE, before["src"], before["table"]], timeout=CHANGE_MS)
 
 
+def _kernels(proc) -> list[int]:
+    """The kernels Voila runs (its child processes)."""
+    return _children(proc.pid)
+
+
 def test_explorer_app_in_a_real_browser(browser, voila_app, tmp_path):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    url, log_path = voila_app
+    url, log_path, server = voila_app
     page = browser.new_page(viewport=VIEWPORT)
     page.set_default_timeout(CHANGE_MS)
     errors: list[str] = []
+    console: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
     # loopback only: a CDN stylesheet Voila links (icons) would only wait on a closed network
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), lambda route: route.abort())
     step = "loading the page"
@@ -229,9 +290,27 @@ def test_explorer_app_in_a_real_browser(browser, voila_app, tmp_path):
         assert controls["x"] + controls["width"] <= figure["x"]
         first = _numbers(page.inner_text(TABLE))
         assert first["source kind"] == ["s3", "kinesis"] and first["offered"][0] != "0"
+        # S3's assumed delivery delay is most of the push latency at the defaults: said so
+        assert "Push latency is mostly an assumed delay" in page.inner_text(NOTE)
+        # no console noise on a visit, and Voila's log has no warning about the notebook
+        noise = [m for m in console if any(n in m for n in NOISE)]
+        assert not noise, f"version-mismatch warnings in the console: {noise[:3]}"
+        log = log_path.read_text()
+        assert "not trusted" not in log, log[-2000:]
+
+        step = "finding the summary table on laptop screens"
+        for name, viewport in LAPTOPS.items():
+            page.set_viewport_size(viewport)
+            page.wait_for_timeout(300)
+            box = page.locator(TABLE).bounding_box()
+            shot(f"laptop-{name}")
+            assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], (
+                f"{name}: the summary table ends at {box['y'] + box['height']:.0f} px, below "
+                f"the {viewport['height']} px a browser shows there")
 
         # the whole page in one screenshot (Voila scrolls an inner panel, so a full-page
         # screenshot would show only the viewport): a viewport as tall as the cells
+        page.set_viewport_size(VIEWPORT)
         height = page.evaluate(
             "() => Math.max(...[...document.querySelectorAll('.jp-Cell, .lambdasim-app')]"
             ".map(e => e.getBoundingClientRect().bottom))")
@@ -264,25 +343,53 @@ def test_explorer_app_in_a_real_browser(browser, voila_app, tmp_path):
         assert after["invocations"][0] == rows["invocations"][0]  # push run not re-simulated
         assert after["invocations"][1] != rows["invocations"][1]  # a poller per shard
 
-        step = "entering invalid settings"
+        step = "asking for more provisioned concurrency than the account allows"
         before = _state(page)
         page.focus(f"{PROVISIONED} .noUi-handle")
         page.keyboard.press("End")  # provisioned 1000 of the account's 1000: AWS keeps 100
+        page.locator(NOTE).get_by_text("Provisioned concurrency 1000 lowered to 900").wait_for(
+            timeout=CHANGE_MS)
+        _wait_redrawn(page, before)  # simulated with 900, not refused
+        assert page.inner_text(ERROR).strip() == ""  # not refused: no "Invalid settings"
+        shot("fitted")
+        before = _state(page)
+        page.keyboard.press("Home")  # provisioned back to 0
+        _wait_redrawn(page, before)
+        assert "lowered" not in page.inner_text(NOTE)
+
+        step = "switching to SQS and entering invalid settings"
+        before = _state(page)
+        page.select_option(PULL_KIND, "sqs")
+        _wait_redrawn(page, before)
+        assert _numbers(page.inner_text(TABLE))["source kind"] == ["s3", "sqs"]
+        before = _state(page)
+        page.fill(SQS_BATCH, "50")  # BatchSize above 10 needs a batching window
+        page.press(SQS_BATCH, "Enter")
         page.locator(ERROR).get_by_text("Invalid settings").wait_for(timeout=CHANGE_MS)
         message = page.inner_text(ERROR)
-        assert "provisioned_concurrency = 1000" in message and "must be 0..900" in message
+        assert "batch_size = 50" in message and "batching_window_s" in message, message
         assert "Traceback" not in page.inner_text("body")
         assert _state(page) == before  # the figure and table keep the last valid run
         shot("invalid")
 
         step = "fixing the settings"
-        page.keyboard.press("Home")  # provisioned back to 0: the last valid settings again
+        page.fill(SQS_BATCH, "10")  # the last valid settings again
+        page.press(SQS_BATCH, "Enter")
         page.wait_for_function(
             "([err, status]) => document.querySelector(err).innerText.trim() === '' && "
             "document.querySelector(status).innerText.includes('nothing (unchanged) re-run')",
             arg=[ERROR, STATUS], timeout=CHANGE_MS)
         assert page.inner_text(TABLE) == before["table"]  # the same runs, kept, are shown
         assert not errors, f"JavaScript errors on the page: {errors}"
+
+        step = "closing the page: its kernel is culled"
+        assert len(_kernels(server)) == 1
+        page.close()
+        deadline = time.monotonic() + CULL_IDLE_S + CULL_WAIT_S
+        while _kernels(server) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _kernels(server), "the closed page's kernel is still running"
+        assert "Culling" in log_path.read_text()
     except (AssertionError, PlaywrightTimeout) as exc:
         with contextlib.suppress(Exception):
             shot("failure")
@@ -290,7 +397,8 @@ def test_explorer_app_in_a_real_browser(browser, voila_app, tmp_path):
             f"{step}: {exc}\nscreenshots in {tmp_path}\nvoila log:\n"
             f"{log_path.read_text()[-4000:]}") from exc
     finally:
-        page.close()
+        with contextlib.suppress(Exception):
+            page.close()
 
 
 def test_explorer_notebook_is_committed_clean():

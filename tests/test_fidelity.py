@@ -113,7 +113,7 @@ def _sqs(rate, error_rate=0.0, batch_size=10, horizon=300.0):
 def test_sqs_delivery_reproduces_measured_latency_and_batches_under_load():
     """Send -> handler p10/p50/p90/p99 = 13.7/16.2/33.8/105 ms (Bite-Sized Serverless, 2022);
     at 500 msg/s the receive round trip gathers several messages per batch."""
-    ev = ls.simulate(_sqs(5), seed=1).events
+    ev = ls.simulate(_sqs(5, horizon=1800), seed=1).events
     wait = (ev.start_s - ev.arrival_s).dropna().to_numpy()
     measured = np.array([0.0137, 0.0162, 0.0338, 0.105])
     got = np.percentile(wait, [10, 50, 90, 99])

@@ -1,6 +1,9 @@
 """The explorer, driven headless: changing a knob redraws figure and table, an invalid
-combination shows the validation message (no traceback), a long horizon waits for the Run
-button, and the scenarios the knobs build share their arrivals."""
+combination shows the validation message (no traceback), concurrency the account cannot hold
+(a small account, a large reservation) is lowered and explained instead of refused, the page
+says when the push latency is mostly the assumed delivery delay, the table comes before the
+figure, a long horizon waits for the Run button, and the scenarios the knobs build share
+their arrivals."""
 
 from __future__ import annotations
 
@@ -62,21 +65,121 @@ def test_changing_a_knob_redraws(ui):
 
 
 def test_invalid_combination_shows_the_validation_message(ui):
-    ui.reserved_on.value = True  # reserved 100: valid, redrawn
     figure = shown(ui)[0]
-    ui.reserved.value = 950  # account 1000 - 100 unreserved = 900 at most
-    assert "reserved_concurrency = 950" in ui.error.value
-    assert "Invalid settings" in ui.error.value
+    with ui.hold():
+        ui.pull_kind.value = "sqs"
+        ui.sqs_batch_size.value = 50  # BatchSize above 10 needs a batching window
+    assert "batching_window_s" in ui.error.value and "Invalid settings" in ui.error.value
     assert "Traceback" not in ui.error.value and not ui.messages.outputs
     assert shown(ui)[0] == figure and "Not simulated" in ui.status.value
     assert isinstance(ui.last_error, ls.ScenarioError)
-    ui.reserved.value = 10
+    ui.sqs_window.value = 1
     assert ui.error.value == "" and shown(ui)[0] != figure
+
+
+def test_concurrency_the_account_cannot_hold_is_lowered_and_explained(ui):
+    ui.reserved_on.value = True  # reserved 100: valid, no note
+    assert ui.error.value == "" and "lambdasim-fitted" not in ui.note.value
+    runs = ui.runs
+    ui.reserved.value = 950  # account 1000 - 100 unreserved = 900 at most
+    assert ui.error.value == "" and ui.runs == runs + 1
+    assert "Reserved concurrency 950 lowered to 900" in ui.note.value
+    assert "keeps min(100, 1000) = 100 unreserved" in ui.note.value
+    assert ui.results[0].scenario.functions[0].reserved_concurrency == 900
+    assert ui.reserved.value == 950  # the knob keeps the value asked for
+    ui.reserved.value = 10
     ui.provisioned.value = 20  # above reserved
-    assert "provisioned_concurrency = 20" in ui.error.value
+    assert ui.error.value == "" and "Provisioned concurrency 20 lowered to 10" in ui.note.value
+    assert ui.results[0].scenario.functions[0].provisioned_concurrency == 10
     ui.provisioned.value = 5
-    assert ui.error.value == ""
+    assert "lambdasim-fitted" not in ui.note.value
     assert ui.results[0].scenario.functions[0].provisioned_concurrency == 5
+
+
+def test_a_small_account_is_not_an_error(ui):
+    """Accounts under 100 are valid (AWS keeps min(100, limit) unreserved): the slider's
+    smallest values run, and a reservation they cannot hold is left out, with a note."""
+    ui.account.value = ui.account.min  # 10: a new account
+    assert ui.error.value == "" and ui.results[0].scenario.account.concurrency_limit == 10
+    with ui.hold():
+        ui.account.value = 50
+        ui.reserved_on.value = True  # 100, more than an account of 50 can reserve
+        ui.provisioned.value = 5
+    assert ui.error.value == "" and "Invalid" not in ui.error.value
+    fn = ui.results[0].scenario.functions[0]
+    assert fn.reserved_concurrency is None and fn.provisioned_concurrency == 0
+    assert "Reserved concurrency 100 not applied" in ui.note.value
+    assert "Provisioned concurrency 5 lowered to 0" in ui.note.value
+    assert ui.results[0].summary.offered.iloc[0] > 0
+    ui.account.value = 300  # room again: the knobs' values apply as set
+    fn = ui.results[0].scenario.functions[0]
+    assert fn.reserved_concurrency == 100 and fn.provisioned_concurrency == 5
+    assert "lambdasim-fitted" not in ui.note.value
+
+
+def test_every_account_slider_value_builds_a_valid_scenario():
+    account = next(k for k in widgets.KNOBS if k.attr == "account")
+    lo, hi, step = account.kw["min"], account.kw["max"], account.kw["step"]
+    limits = sorted({lo, lo + step, 50, 90, 100, 110, 150, 1000, hi})
+    for limit in limits:
+        assert lo <= limit <= hi
+        for reserved in (None, 0, 5, 100, 950, 3000):
+            for provisioned in (0, 5, 1000):
+                values = {**widgets.default_values(), "account": limit, "reserved": reserved,
+                          "provisioned": provisioned}
+                notes: list[str] = []
+                push, pull = widgets.build_scenarios(values, notes=notes)
+                for d in (push, pull):
+                    fn = ls.Scenario.from_dict(d).functions[0]  # valid
+                    assert fn.provisioned_concurrency <= provisioned
+                changed = (push["functions"][0].get("reserved_concurrency") != reserved
+                           or push["functions"][0].get("provisioned_concurrency") != provisioned)
+                assert bool(notes) == changed, (limit, reserved, provisioned, notes)
+    # the rule is the spec's: what the account keeps unreserved
+    fn = {"reserved_concurrency": 140, "provisioned_concurrency": 0}
+    assert widgets.fit_concurrency({"concurrency_limit": 150, "unreserved_minimum": 20}, fn) == [
+        "Reserved concurrency 140 lowered to 130: an account limit of 150 keeps min(20, 150) = "
+        "20 unreserved."]
+    assert fn["reserved_concurrency"] == 130
+
+
+def test_the_page_says_when_push_latency_is_mostly_the_assumed_delivery_delay(ui):
+    parts = widgets.push_latency_parts(ui.results[0])  # S3 at 20/s, no throttles
+    total = parts["delivery_s"] + parts["dequeue_s"] + parts["retry_wait_s"] + parts[
+        "invocation_s"]
+    assert total == pytest.approx(parts["latency_s"], rel=1e-9)
+    assert parts["assumed_share"] > widgets.ASSUMED_DELAY_NOTE_SHARE
+    assert parts["retry_wait_s"] == pytest.approx(0, abs=1e-12)
+    ev = ui.results[0].events
+    assert parts["delivery_s"] == pytest.approx((ev.enqueued_s - ev.arrival_s)[
+        ev.outcome == "succeeded"].mean())
+    assert "lambdasim-latency-note" in ui.note.value
+    assert "Push latency is mostly an assumed delay" in ui.note.value
+    assert f"S3 delivering the event to Lambda's queue takes {parts['delivery_s']:.3g} s" in (
+        html.unescape(ui.note.value))
+    # histogram detail: from the delay distributions' means and the summary's mean latency
+    push = ui.results[0].scenario
+    hist = widgets.push_latency_parts(ls.simulate(push, seed=0, record_detail="histogram"))
+    src = push.sources[0]
+    assert hist["delivery_s"] == pytest.approx(src.delivery.mean)
+    assert hist["assumed_share"] == pytest.approx(parts["assumed_share"], rel=0.1)
+    # throttled: the wait for retries dominates, no note
+    with ui.hold():
+        ui.reserved_on.value = True
+        ui.reserved.value = 2
+    parts = widgets.push_latency_parts(ui.results[0])
+    assert parts["retry_wait_s"] > parts["delivery_s"]
+    assert parts["assumed_share"] < widgets.ASSUMED_DELAY_NOTE_SHARE
+    assert "lambdasim-latency-note" not in ui.note.value
+    assert widgets.push_latency_parts(ui.results[1]) is None  # the pull run
+    assert widgets.push_latency_note(ui.results[1]) == ""
+
+
+def test_the_table_comes_before_the_figure(ui):
+    kids = list(ui.output.children)
+    assert kids.index(ui.error) < kids.index(ui.note) < kids.index(ui.summary) < kids.index(
+        ui.figure)
+    assert "lambdasim-note" in ui.note._dom_classes
 
 
 def test_sqs_pull_source_and_its_batch_window_rule(ui):
@@ -104,10 +207,17 @@ def test_long_horizon_waits_for_the_run_button(ui):
     ui.rate.value = 5
     assert ui.runs == runs
     ui.reserved_on.value = True
-    ui.reserved.value = 5000  # checked at once even without a run
-    assert "reserved_concurrency" in ui.error.value
-    ui.reserved_on.value = False
-    assert ui.error.value == ""
+    ui.reserved.value = 3000  # checked at once even without a run: lowered, and said so
+    assert ui.runs == runs and ui.error.value == ""
+    assert "Reserved concurrency 3000 lowered to 900" in ui.note.value
+    ui.sqs_max_concurrency.value = 1  # no effect on Kinesis: still valid
+    with ui.hold():
+        ui.pull_kind.value = "sqs"
+    assert "max_concurrency" in ui.error.value  # invalid, shown without a run
+    with ui.hold():
+        ui.pull_kind.value = "kinesis"
+        ui.reserved_on.value = False
+    assert ui.error.value == "" and "lambdasim-fitted" not in ui.note.value
     ui.run_button.click()
     assert ui.runs == runs + 1 and shown(ui)[0] != figure
     assert ui.results[0].duration_s == 600

@@ -12,12 +12,12 @@ import sys
 from importlib.metadata import version
 
 from ..spec import ScenarioError
-from . import defaults, run, sweep, template
+from . import advise, defaults, prices, run, sweep, template
 
 __version__ = version("lambdasim")
 
 #: each command module registers its sub-commands
-COMMANDS = (run, sweep, template, defaults)
+COMMANDS = (run, sweep, template, defaults, prices, advise)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,5 +1,6 @@
 """What every figure shares: the colours (a source keeps one in every figure of a result),
-the metric periods, the age units, and the axes helpers (titles, legends, steps, redraws)."""
+the push/pull side of a source, the metric periods, the age units, and the axes helpers
+(titles, legends outside the data, steps, redraws)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,57 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..results.metrics import METRICS
+from ..results.result import PULL_KINDS
 
-#: age metrics, in the order they are drawn
-AGE_METRICS = ("IteratorAge", "AsyncEventAge", "ApproximateAgeOfOldestMessage")
+#: age metrics, in the order they are drawn: a stream's IteratorAge, the async queue's
+#: OldestWaitingEventAge (AWS's AsyncEventAge is emitted only when an event is invoked, so it
+#: says nothing while events wait; lambdasim samples the oldest waiting event every second)
+#: and the SQS queue's ApproximateAgeOfOldestMessage
+AGE_METRICS = ("IteratorAge", "OldestWaitingEventAge", "ApproximateAgeOfOldestMessage")
 #: unit of each age metric as AWS reports it, used when ``lambdasim.METRICS`` does not list it
 AGE_UNITS = {"IteratorAge": "Milliseconds", "AsyncEventAge": "Milliseconds",
+             "OldestWaitingEventAge": "Milliseconds",
              "ApproximateAgeOfOldestMessage": "Seconds"}
 _TO_SECONDS = {"Milliseconds": 1e-3, "Seconds": 1.0, "Microseconds": 1e-6}
-_AGE_STYLE = {"IteratorAge": "-", "AsyncEventAge": "--", "ApproximateAgeOfOldestMessage": ":"}
-#: fixed colour per throttle reason
-REASON_COLORS = {"account": "tab:red", "reserved": "tab:orange", "scaling": "tab:purple"}
-_HATCHES = ("", "//", "..", "xx", "\\\\", "++")
-OUTCOME_COLORS = {"succeeded": "tab:green", "failed": "tab:red", "dropped": "tab:brown",
-                  "rejected": "tab:pink", "expired": "tab:gray", "in_flight": "tab:olive"}
+_AGE_STYLE = {"IteratorAge": "-", "AsyncEventAge": "--", "OldestWaitingEventAge": "--",
+              "ApproximateAgeOfOldestMessage": ":"}
+#: what each age metric is, in the legend
+AGE_NAMES = {"IteratorAge": "IteratorAge",
+             "OldestWaitingEventAge": "oldest waiting event",
+             "AsyncEventAge": "AsyncEventAge (at invocation)",
+             "ApproximateAgeOfOldestMessage": "ApproximateAgeOfOldestMessage"}
+#: hatch per throttle reason: throttles are filled in their source's colour, the reason is
+#: the pattern (a colour of its own would stand for a source elsewhere)
+REASON_HATCHES = {"account": "xx", "reserved": "//", "scaling": ".."}
+#: hatch per outcome: an outcome bar is filled in its source's colour, solid for succeeded,
+#: pale and hatched for the others
+OUTCOME_HATCHES = {"succeeded": "", "failed": "xx", "dropped": "//", "rejected": "\\\\",
+                   "expired": "..", "in_flight": "--"}
+#: colour of a function fed by several sources (its own, not one of theirs), or by none
+MIXED_COLOR = (0.1, 0.1, 0.1, 1.0)
 _NICE_PERIODS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
+
+
+# -- push or pull -----------------------------------------------------------------------------
+def side(kind: str) -> str:
+    """``"pull"`` for a source an event source mapping polls (Kinesis, DynamoDB Streams, SQS),
+    ``"push"`` for one that invokes the function (S3, SNS, EventBridge, async, sync)."""
+    return "pull" if kind in PULL_KINDS else "push"
+
+
+def source_label(spec) -> str:
+    """A source as the legends name it: ``uploads (s3, push)``."""
+    return f"{spec.name} ({spec.kind}, {side(spec.kind)})"
+
+
+def function_label(result, name: str) -> str:
+    """A function as the legends name it, with the sources feeding it and their side:
+    ``worker (from uploads, push)``, ``f (from api + clicks, push + pull)``."""
+    feeds = [s for s in result.scenario.sources if s.function == name]
+    if not feeds:
+        return f"{name} (no source)"
+    sides = " + ".join(dict.fromkeys(side(s.kind) for s in feeds))
+    return f"{name} (from {' + '.join(s.name for s in feeds)}, {sides})"
 
 
 # -- colours ----------------------------------------------------------------------------------
@@ -53,17 +91,19 @@ def pair_colors(a, b) -> tuple[dict, dict]:
 
 
 def function_colors(result, colors: dict | None = None) -> dict[str, tuple]:
-    """Colour of each function: that of its first source (grey if no source invokes it)."""
+    """Colour of each function: that of the source feeding it when there is one; a function
+    fed by several sources (or none) is drawn in :data:`MIXED_COLOR`, near-black, a colour no
+    source has, and its label names its sources (:func:`function_label`)."""
     colors = colors or source_colors(result)
     out = {}
     for f in result.scenario.functions:
-        first = next((s.name for s in result.scenario.sources if s.function == f.name), None)
-        out[f.name] = colors[first] if first is not None else (0.4, 0.4, 0.4, 1.0)
+        feeds = [s.name for s in result.scenario.sources if s.function == f.name]
+        out[f.name] = colors[feeds[0]] if len(feeds) == 1 else MIXED_COLOR
     return out
 
 
 # -- helpers ----------------------------------------------------------------------------------
-def _axes(ax, figsize=(7, 4)):
+def _axes(ax, figsize=(8.5, 4)):
     if ax is not None:
         return ax.figure, ax
     fig = Figure(figsize=figsize, layout="constrained")
@@ -108,18 +148,28 @@ def _note(ax, text: str, y: float = 0.5) -> None:
             color="0.35")
 
 
-def _legend(ax, loc: str = "best") -> None:
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=7, loc=loc)
+def outside_legend(ax, handles=None, labels=None):
+    """A legend to the right of ``ax``, outside its data area (a constrained layout makes room
+    for it); None if there is nothing to list."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    return ax.legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                     borderaxespad=0.0)
 
 
-def _finish(ax, xlabel: str, ylabel: str, title: str, legend: str = "best") -> None:
+def _legend(ax) -> None:
+    outside_legend(ax)
+
+
+def _finish(ax, xlabel: str, ylabel: str, title: str) -> None:
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     # an explicit y skips matplotlib's search for a title position clear of the tick labels
     # (there are none on top), a large part of the drawing time
     ax.set_title(title, fontsize=10, y=1.0)
-    _legend(ax, legend)
+    _legend(ax)
     ax.grid(alpha=0.3)
 
 
@@ -166,7 +216,8 @@ def age_unit(metric: str) -> str:
 
 def max_age_s(result, source: str) -> float:
     """Largest age of the oldest waiting event of ``source`` over the run, in seconds (from
-    IteratorAge, AsyncEventAge or ApproximateAgeOfOldestMessage; NaN for a sync source)."""
+    IteratorAge, OldestWaitingEventAge or ApproximateAgeOfOldestMessage; NaN for a sync
+    source)."""
     period = nice_period(result.duration_s)
     m = _metrics(result, period)
     fn = result.scenario.source(source).function

@@ -4,16 +4,19 @@ results side by side on shared axes (the explorer's figure)."""
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .common import _metrics, _reset, nice_period, pair_colors
+from .common import _metrics, _reset, nice_period, outside_legend, pair_colors, side, source_label
 from .panels import ages, concurrency, latency_cdf, outcomes, throttles, throughput
 
 
 def overview(result, period_s: float | None = 10.0) -> Figure:
-    """Six panels: latency CDF, throughput, concurrency, throttles, ages and outcomes."""
-    fig = Figure(figsize=(13, 11), layout="constrained")
+    """Six panels: latency CDF, throughput, concurrency, throttles, ages and outcomes, each
+    legend to the right of its panel. The title lists the sources, each saying whether it
+    pushes or is pulled."""
+    fig = Figure(figsize=(16, 11), layout="constrained")
     axs = fig.subplots(3, 2)
     latency_cdf(result, ax=axs[0, 0])
     throughput(result, period_s, ax=axs[0, 1])
@@ -21,7 +24,7 @@ def overview(result, period_s: float | None = 10.0) -> Figure:
     throttles(result, period_s, ax=axs[1, 1])
     ages(result, period_s, ax=axs[2, 0])
     outcomes(result, ax=axs[2, 1])
-    kinds = ", ".join(f"{s.name} ({s.kind})" for s in result.scenario.sources)
+    kinds = ", ".join(source_label(s) for s in result.scenario.sources)
     fig.suptitle(f"lambdasim: {kinds}; {result.duration_s:g} s simulated, seed {result.seed}")
     return fig
 
@@ -32,8 +35,45 @@ def _peak_concurrency(result, period_s: float) -> float:
     return max((float(np.nanmax(p)) for p in peaks if len(p)), default=0.0)
 
 
-def _describe(result) -> str:
-    return ", ".join(f"{s.kind} '{s.name}'" for s in result.scenario.sources)
+def _describe(result, label: str) -> str:
+    """The sources of ``result`` for the title: kind, name and, unless ``label`` (the
+    column's name) says it already, push or pull."""
+    return ", ".join(f"{s.kind} '{s.name}'"
+                     + ("" if side(s.kind) in label.lower() else f", {side(s.kind)}")
+                     for s in result.scenario.sources)
+
+
+def _color_key(handle) -> str:
+    for get in ("get_color", "get_facecolor", "get_edgecolor"):
+        try:
+            c = getattr(handle, get)()
+            return to_hex(c[0] if np.ndim(c) == 2 else c, keep_alpha=False)
+        except (AttributeError, ValueError, TypeError, IndexError):
+            continue
+    return ""
+
+
+def _row_legend(left, right, labels: tuple[str, str]):
+    """One legend for a row, right of its second axes: each column's entries, an entry found
+    alike in both (same text, same colour) once, any other prefixed with its column's label
+    unless its text names it already (``pull: events: shards x ParallelizationFactor 1``)."""
+    cols = []
+    for ax in (left, right):
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+        h, t = ax.get_legend_handles_labels()
+        cols.append([(hh, tt, (tt, _color_key(hh))) for hh, tt in zip(h, t, strict=True)])
+    both = {k for _, _, k in cols[0]} & {k for _, _, k in cols[1]}
+    handles, texts, seen = [], [], set()
+    for (h, t, k), lbl in [(e, lbl) for col, lbl in zip(cols, labels, strict=True)
+                           for e in col]:
+        if k in seen:
+            continue
+        seen.add(k)
+        handles.append(h)
+        texts.append(t if k in both or lbl.lower() in t.lower() else f"{lbl}: {t}")
+    leg = outside_legend(right, handles, texts)
+    return leg, max((len(t) for t in texts), default=0)
 
 
 #: rows of :func:`compare`, top to bottom
@@ -47,7 +87,8 @@ def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | 
     """Two results side by side in one figure: a column each, a row per view (latency CDF,
     throughput offered vs processed, throttles by reason, concurrency against limits, age of
     the oldest waiting event), x and y axes shared along each row so the columns compare at a
-    glance.
+    glance. Each source has one colour in every row (:func:`pair_colors`) and its legend entry
+    says push or pull; each row has one legend, right of the second column, outside the data.
 
     ``labels`` name the columns; ``period_s`` is the metric period (None: about 60 points over
     the longer horizon); ``rows`` picks and orders the views (see :data:`COMPARE_ROWS`);
@@ -64,7 +105,7 @@ def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | 
     horizon = max(a.duration_s, b.duration_s)
     period_s = period_s or nice_period(horizon)
     height = 2.6 * len(rows) + 0.6
-    size = tuple(figsize or (12, height))
+    size = tuple(figsize or (13, height))
     key = (tuple(rows), size, layout)
     if fig is not None and getattr(fig, "_lambdasim_compare", (None,))[0] == key:
         axs = fig._lambdasim_compare[1]
@@ -109,14 +150,25 @@ def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | 
             if row != "latency":
                 ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.yaxis.set_major_locator(MaxNLocator(4, integer=row == "concurrency"))
+    widest = 0
     for i, row in enumerate(rows):
         if row != "latency":
             axs[i, 0].set_xlim(0, horizon)
         axs[i, 0].autoscale_view()  # fit both columns now (a reused figure needs it)
+        leg, chars = _row_legend(axs[i, 0], axs[i, 1], labels)
+        if leg is not None:
+            leg.set_in_layout(False)  # its room is set aside below, the same for every row
+            widest = max(widest, chars)
+    # room right of the second column for the legends: the handle, padding and the text
+    right = 1 - (0.6 + 0.048 * widest) / fig.get_figwidth() if widest else 0.985
+    if layout is None:
+        fig.subplots_adjust(right=right)
+    else:
+        fig.get_layout_engine().set(rect=(0, 0, right + 0.01, 1))
     span = (f"{a.duration_s:g} s simulated" if a.duration_s == b.duration_s
             else f"{a.duration_s:g} s vs {b.duration_s:g} s simulated")
     seeds = f"seed {a.seed}" if a.seed == b.seed else f"seeds {a.seed} and {b.seed}"
-    fig.suptitle(title or f"{labels[0]} ({_describe(a)}) vs {labels[1]} ({_describe(b)}): "
-                          f"{span}, {seeds}")
+    fig.suptitle(title or f"{labels[0]} ({_describe(a, labels[0])}) vs {labels[1]} "
+                          f"({_describe(b, labels[1])}): {span}, {seeds}")
     return fig
 

@@ -1,23 +1,30 @@
 """The single panels of a result: latency CDF, throughput, throttles, concurrency, ages and
-outcomes. Each returns a Figure, or draws into ``ax=``."""
+outcomes. Each returns a Figure, or draws into ``ax=``.
+
+A source has one colour in every panel (:func:`~lambdasim.plots.common.source_colors`) and
+its legend entry says whether it pushes or is pulled (``uploads (s3, push)``). What is per
+function (concurrency, its limits) takes the colour of the one source feeding the function,
+or near-black for a function fed by several; throttles are drawn per source, the reason as a
+hatch. Legends sit to the right of the axes, outside the data.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from ..spec import SqsSourceSpec, StreamSourceSpec
 from .common import (
     _AGE_STYLE,
-    _HATCHES,
     _TO_SECONDS,
     AGE_METRICS,
-    OUTCOME_COLORS,
-    REASON_COLORS,
+    AGE_NAMES,
+    OUTCOME_HATCHES,
+    REASON_HATCHES,
     _axes,
     _finish,
-    _legend,
     _metrics,
     _note,
     _plain,
@@ -26,8 +33,10 @@ from .common import (
     _zero_floor,
     age_unit,
     function_colors,
+    function_label,
     nice_period,
     source_colors,
+    source_label,
 )
 
 _CDF_POINTS = 1500  # a CDF of many events is drawn through this many quantiles
@@ -84,7 +93,7 @@ def latency_cdf(result, ax=None, label: str = "", colors: dict | None = None,
             if len(lat) == 0:
                 continue
             x, y = _cdf_points(lat)
-            ax.step(x, y, where="post", color=c, label=f"{label}{s.name} ({s.kind})")
+            ax.step(x, y, where="post", color=c, label=f"{label}{source_label(s)}")
             marks = [(q, float(np.quantile(lat, q))) for q in (0.5, 0.99)]
         else:
             p50, p99 = summ.loc[s.name, "latency_p50_s"], summ.loc[s.name, "latency_p99_s"]
@@ -92,12 +101,14 @@ def latency_cdf(result, ax=None, label: str = "", colors: dict | None = None,
                 continue
             marks = [(0.5, float(p50)), (0.99, float(p99))]
             ax.plot([m[1] for m in marks], [0.5, 0.99], ":", color=c,
-                    label=f"{label}{s.name} ({s.kind}) p50, p99")
+                    label=f"{label}{source_label(s)} p50, p99")
         drawn = True
         for q, v in marks:
             ax.plot([v], [q], "o" if q == 0.5 else "^", color=c, ms=5)
+            # p50 right of its mark, p99 left of it (the curve's end may be at the edge)
             ax.annotate(f"p{q * 100:.0f} {v:.3g} s", (v, q), textcoords="offset points",
-                        xytext=(5, -11), fontsize=7, color=c)
+                        xytext=(5, -11) if q == 0.5 else (-5, 3),
+                        ha="left" if q == 0.5 else "right", fontsize=7, color=c)
     if drawn:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(_plain))
@@ -107,9 +118,9 @@ def latency_cdf(result, ax=None, label: str = "", colors: dict | None = None,
     if not full:
         _note(ax, 'per-event latencies not kept (record_detail="histogram"):\n'
                   "p50 and p99 from the summary", y=0.2)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.12)  # room above the p99 label
     _finish(ax, "latency, arrival to successful end (s)", "fraction of events (0-1)",
-            title or "Latency distribution per source", legend="lower right")
+            title or "Latency distribution per source")
     return fig
 
 
@@ -126,45 +137,62 @@ def throughput(result, period_s: float | None = 10.0, ax=None, colors: dict | No
     for s in result.scenario.sources:
         t, off = m.get("Offered", s.name, s.function)
         _step(ax, t, off / period_s, period_s, ls="--", color=colors[s.name],
-              label=f"{s.name} offered")
+              label=f"{source_label(s)} offered")
         t, ok = m.get("Succeeded", s.name, s.function)
-        _step(ax, t, ok / period_s, period_s, color=colors[s.name], label=f"{s.name} processed")
+        _step(ax, t, ok / period_s, period_s, color=colors[s.name],
+              label=f"{source_label(s)} processed")
     _zero_floor(ax)
     _finish(ax, "simulated time (s)", "events per second (1/s)",
-            title or f"Throughput: offered vs processed (per {period_s:g} s)",
-            legend="lower right")
+            title or f"Throughput: offered vs processed (per {period_s:g} s)")
     return fig
+
+
+def _throttle_counts(result, period_s: float) -> dict[tuple[str, str], np.ndarray]:
+    """Throttled Invoke calls per period, by (source, reason), from ``result.throttles``;
+    only the pairs with any."""
+    thr = result.throttles
+    nb = int(np.ceil(result.duration_s / period_s - 1e-9))
+    out = {}
+    if thr.empty:
+        return out
+    idx = np.floor(thr.time_s.to_numpy(dtype=float) / period_s).astype(np.int64)
+    src, why = thr.source.astype(str).to_numpy(), thr.reason.astype(str).to_numpy()
+    keep = (idx >= 0) & (idx < nb)
+    for s in result.scenario.sources:
+        for reason in REASON_HATCHES:
+            sel = keep & (src == s.name) & (why == reason)
+            if sel.any():
+                out[(s.name, reason)] = np.bincount(idx[sel], minlength=nb).astype(float)
+    return out
 
 
 def throttles(result, period_s: float | None = 10.0, ax=None, colors: dict | None = None,
               title: str | None = None) -> Figure:
-    """Throttled Invoke calls per second, stacked by reason (account, reserved, scaling), per
-    function (hatched when there are several)."""
+    """Throttled Invoke calls per second, stacked per source (in the source's colour) and
+    reason (the hatch: account ``xx``, reserved ``//``, scaling ``..``). A throttle is counted
+    against the function, but each Invoke call throttled came from one source: drawing it in
+    that source's colour keeps a colour meaning one source in every panel."""
     period_s = period_s or nice_period(result.duration_s)
     fig, ax = _axes(ax)
-    m = _metrics(result, period_s)
+    colors = colors or source_colors(result)
     _time_axis(ax, result)
-    several = len(result.scenario.functions) > 1
-    bottom = None
-    for i, f in enumerate(result.scenario.functions):
-        for reason, color in REASON_COLORS.items():
-            t, v = m.get(f"Throttles.{reason}", "", f.name)
-            v = v / period_s
-            if not v.any():
-                continue
-            bottom = np.zeros_like(v) if bottom is None else bottom
-            # one stacked step patch per reason (bars would be one artist per period)
-            ax.stairs(bottom + v, np.append(t, t[-1] + period_s), baseline=bottom, fill=True,
-                      color=color, alpha=0.8, hatch=_HATCHES[i % len(_HATCHES)] if several
-                      else None, label=f"{f.name}: {reason}" if several else reason)
-            bottom = bottom + v
+    counts = _throttle_counts(result, period_s)
+    edges = np.arange(int(np.ceil(result.duration_s / period_s - 1e-9)) + 1) * period_s
+    bottom = np.zeros(len(edges) - 1)
+    specs = {s.name: s for s in result.scenario.sources}
+    for (name, reason), v in counts.items():
+        v = v / period_s
+        # one stacked step patch per source and reason (bars would be one artist per period)
+        ax.stairs(bottom + v, edges, baseline=bottom.copy(), fill=True, facecolor=colors[name],
+                  alpha=0.85, hatch=REASON_HATCHES[reason], edgecolor="white", linewidth=0,
+                  label=f"{source_label(specs[name])}: {reason}")
+        bottom = bottom + v
     _zero_floor(ax)
-    if bottom is None:
+    if not counts:
         _note(ax, "no throttles")
         ax.update_datalim([(0, 0), (0, 1)])
     _finish(ax, "simulated time (s)", "throttles per second (1/s)",
-            title or f"Throttled Invoke calls by reason (per {period_s:g} s)",
-            legend="upper left")
+            title or f"Throttled Invoke calls by source and reason (per {period_s:g} s)")
     return fig
 
 
@@ -196,7 +224,7 @@ def concurrency(result, period_s: float | None = None, ax=None, colors: dict | N
     top = 1.0
     for f in result.scenario.functions:
         t, v = m.get("ConcurrentExecutions", "", f.name)
-        _step(ax, t, v, period_s, color=fcol[f.name], label=f.name)
+        _step(ax, t, v, period_s, color=fcol[f.name], label=function_label(result, f.name))
         if len(v):
             top = max(top, float(np.nanmax(v)))
     top = max(top, scale_top or 0)
@@ -224,10 +252,14 @@ def concurrency(result, period_s: float | None = None, ax=None, colors: dict | N
 
 def ages(result, period_s: float | None = 10.0, ax=None, colors: dict | None = None,
          title: str | None = None) -> Figure:
-    """Age of the oldest waiting work, maximum per period, in seconds: IteratorAge (streams,
-    solid), AsyncEventAge (asynchronous queue, dashed), ApproximateAgeOfOldestMessage (SQS,
-    dotted). AWS reports the first two in milliseconds and the SQS one in seconds; all are
-    converted to seconds (units from ``lambdasim.METRICS``)."""
+    """Age of the oldest waiting work, maximum per period, in seconds: a stream's IteratorAge
+    (solid), the async queue's OldestWaitingEventAge (dashed) and an SQS queue's
+    ApproximateAgeOfOldestMessage (dotted). For a push source lambdasim samples the oldest
+    event still waiting every second: AWS's AsyncEventAge is emitted only when an event is
+    invoked, so while throttled events wait it has no data point, or a small one from a fresh
+    event invoked meanwhile. A period without a data point is a gap, never a 0. AWS reports
+    the first two in milliseconds and the SQS one in seconds; all are converted to seconds
+    (units from ``lambdasim.METRICS``)."""
     period_s = period_s or nice_period(result.duration_s)
     fig, ax = _axes(ax)
     m = _metrics(result, period_s)
@@ -240,32 +272,54 @@ def ages(result, period_s: float | None = 10.0, ax=None, colors: dict | None = N
             if len(v) and not np.isnan(v).all():
                 scale = _TO_SECONDS.get(age_unit(metric), 1e-3)
                 ax.plot(t + period_s / 2, v * scale, _AGE_STYLE[metric],
-                        marker=".", ms=3, color=colors[s.name], label=f"{s.name} {metric}")
+                        marker=".", ms=3, color=colors[s.name],
+                        label=f"{source_label(s)}: {AGE_NAMES[metric]}")
                 drawn = True
     if not drawn:
         _note(ax, "no queue or stream source (sync only)")
     _zero_floor(ax)
-    _finish(ax, "simulated time (s)", "age of oldest event (s)",
+    _finish(ax, "simulated time (s)", "age of oldest waiting event (s)",
             title or f"Age of the oldest waiting event (max per {period_s:g} s)")
     return fig
 
 
-def outcomes(result, ax=None, title: str | None = None) -> Figure:
-    """What became of the events offered after the warm-up, per source (stacked bars)."""
+def _pale(color, amount: float = 0.6):
+    """``color`` mixed with white."""
+    from matplotlib.colors import to_rgba
+
+    r, g, b, _ = to_rgba(color)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount, 1.0)
+
+
+def outcomes(result, ax=None, title: str | None = None, colors: dict | None = None) -> Figure:
+    """What became of the events offered after the warm-up, per source: a stacked bar in the
+    source's colour, succeeded solid and every other outcome pale with its hatch."""
     fig, ax = _axes(ax)
+    colors = colors or source_colors(result)
     summ = result.summary
-    names = [f"{r.source} ({r.kind})" for r in summ.itertuples()]
+    specs = {s.name: s for s in result.scenario.sources}
+    names = [source_label(specs[r.source]) for r in summ.itertuples()]
+    fills = [colors[r.source] for r in summ.itertuples()]
     left = np.zeros(len(summ))
-    for o, c in OUTCOME_COLORS.items():
+    handles = []
+    for o, hatch in OUTCOME_HATCHES.items():
         v = summ[o].to_numpy(dtype=float)
-        if v.any():
-            ax.barh(names, v, left=left, color=c, label=o)
-            left += v
+        if not v.any():
+            continue
+        face = fills if o == "succeeded" else [_pale(c) for c in fills]
+        ax.barh(names, v, left=left, color=face, hatch=hatch, edgecolor="0.25", linewidth=0.5)
+        left += v
+        # the legend entry shows the outcome's pattern in grey: the bars' colours are sources
+        handles.append(Patch(facecolor="0.45" if o == "succeeded" else "0.88", hatch=hatch,
+                             edgecolor="0.25", linewidth=0.5, label=o.replace("_", " ")))
+    for tick, c in zip(ax.get_yticklabels(), fills, strict=False):
+        tick.set_color(c)
     ax.invert_yaxis()
     ax.set_xlabel("events offered after warm-up (count)")
-    ax.set_ylabel("source (kind)")
+    ax.set_ylabel("source (kind, side)")
     ax.set_title(title or "Outcome of every event offered", fontsize=10, y=1.0)
-    _legend(ax)
+    if handles:
+        ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0)
     ax.grid(alpha=0.3, axis="x")
     return fig
-

@@ -1,6 +1,8 @@
 """Figures of a parameter sweep (the frame :func:`lambdasim.sweep` returns): a metric against
 one swept parameter with 95 % confidence bands, and a heatmap over two parameters. Both return
-a matplotlib Figure and work headless."""
+a matplotlib Figure and work headless. Axes name the swept paths by their short labels
+(``batch_size`` for ``sources.clicks.batch_size``, see :func:`~lambdasim.sweep.stats.
+short_labels`) and numbers are formatted to be read (``12,345``, ``0.0123``)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..sweep.stats import param_columns, summarize
+from ..sweep.stats import fmt_number, param_columns, short_labels, summarize
 from .common import _axes
 
 
@@ -83,18 +85,22 @@ def plot_sweep(df, x: str, metric: str, hue: str | None = None, source: str | No
         ax.set_xticks(list(pos.values()), list(pos))
     n = s["n"]
     reps = f"{n.min()}" if n.min() == n.max() else f"{n.min()}-{n.max()}"
-    ax.set_xlabel(x)
+    xl = short_labels(param_columns(df))[x]
+    ax.set_xlabel(xl)
     ax.set_ylabel(metric)
-    ax.set_title(f"{metric} vs {x}: mean and 95 % CI over {reps} replication(s)", fontsize=10)
+    ax.set_title(f"{metric} vs {xl}: mean and 95 % CI over {reps} replication(s)", fontsize=10)
     ax.grid(alpha=0.3)
     if ax.get_legend_handles_labels()[1] and any(ax.get_legend_handles_labels()[1]):
         ax.legend(fontsize=8)
     return fig
 
 
-def plot_heatmap(df, x: str, y: str, metric: str, source: str | None = None, ax=None) -> Figure:
+def plot_heatmap(df, x: str, y: str, metric: str, source: str | None = None, ax=None,
+                 log: bool = False) -> Figure:
     """Mean of ``metric`` over two swept parameters, ``x`` across and ``y`` up, each cell
-    annotated with its mean; one source (``source`` may be left out if there is only one)."""
+    annotated with its mean; one source (``source`` may be left out if there is only one).
+    ``log=True`` colours on a log scale (symmetric-log if some means are 0 or negative), for
+    metrics spanning orders of magnitude such as ages or costs."""
     s = _select(df, metric, [x, y], source)
     sources = list(dict.fromkeys(s["source"]))
     if len(sources) > 1:
@@ -106,17 +112,36 @@ def plot_heatmap(df, x: str, y: str, metric: str, source: str | None = None, ax=
     row = {_text(v): i for i, v in enumerate(ys)}
     for xv, yv, m in zip(s[x], s[y], s[f"{metric}_mean"], strict=True):
         grid[row[_text(yv)], col[_text(xv)]] = m
-    im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-    lo, hi = np.nanmin(grid), np.nanmax(grid)
+    norm = _log_norm(grid) if log else None
+    im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis", norm=norm)
     for (i, j), v in np.ndenumerate(grid):
         if not np.isnan(v):
-            dark = hi > lo and (v - lo) / (hi - lo) < 0.5
-            ax.text(j, i, f"{v:.4g}", ha="center", va="center", fontsize=8,
+            dark = float(im.norm(v)) < 0.5
+            ax.text(j, i, fmt_number(v), ha="center", va="center", fontsize=8,
                     color="white" if dark else "black")
-    ax.set_xticks(range(len(xs)), [_text(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [_text(v) for v in ys])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    labels = short_labels(param_columns(df))
+    ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
+    ax.set_xlabel(labels[x])
+    ax.set_ylabel(labels[y])
     ax.set_title(f"{metric} (mean){f', {sources[0]}' if sources else ''}", fontsize=10)
-    fig.colorbar(im, ax=ax, label=metric)
+    fig.colorbar(im, ax=ax, label=f"{metric}{' (log scale)' if log else ''}")
     return fig
+
+
+def _tick(v) -> str:
+    return fmt_number(v) if _is_number(v) else _text(v)
+
+
+def _log_norm(grid: np.ndarray):
+    """A log colour scale for the cells: LogNorm when every mean is positive, else a
+    symmetric log with its linear part up to the smallest non-zero magnitude."""
+    from matplotlib.colors import LogNorm, SymLogNorm
+
+    v = grid[~np.isnan(grid)]
+    if len(v) and (v > 0).all():
+        return LogNorm(vmin=v.min(), vmax=v.max())
+    nz = np.abs(v[v != 0])
+    return SymLogNorm(linthresh=float(nz.min()) if len(nz) else 1.0,
+                      vmin=float(v.min()) if len(v) else 0.0,
+                      vmax=float(v.max()) if len(v) else 1.0)

@@ -44,6 +44,14 @@ METRICS = {
                                            "limit"),
     "ReadProvisionedThroughputExceeded": ("Count", "Sum", "GetRecords calls throttled (or cut "
                                           "short) by a shard's read limit"),
+    "NumberOfNotificationsFailed": ("Count", "Sum", "SNS messages the function's policy "
+                                    "refused, counted once when SNS gives up (at once: not "
+                                    "retried, or at the end of its delivery policy)"),
+    "FailedInvocations": ("Count", "Sum", "EventBridge events the function's policy refused, "
+                          "counted when EventBridge gives up (failed permanently)"),
+    "DeliveryAttempts": ("Count", "Sum", "SNS or EventBridge attempts to invoke a function whose "
+                         "policy refuses them, retries included (lambdasim; EventBridge's "
+                         "InvocationAttempts)"),
 }
 
 

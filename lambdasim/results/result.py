@@ -2,6 +2,8 @@
 
 - ``summary``: one row per source (counts per outcome, latency, throughput, cost).
 - ``functions``: one row per function (invocations, cold starts, concurrency, cost).
+- ``costs``: the itemised bill, Lambda and the event path (:mod:`.bill`);
+  ``costs_per_month()`` scales it to a 30-day month.
 - ``events``: one row per event or record.
 - ``invocations``, ``throttles``, ``environments``: the raw logs behind them.
 - ``metrics(period_s)``: tidy ``time_s, function, source, metric, value`` series.
@@ -20,7 +22,7 @@ import pandas as pd
 
 from ..sim.ledger import OUTCOMES
 from ..sim.log import RunLog
-from . import tables
+from . import bill, tables
 from .cost import provisioned_cost
 from .metrics import (
     METRICS,
@@ -35,7 +37,8 @@ __all__ = ["METRICS", "SUMMARY_COLUMNS", "Result", "concurrency_steps"]
 
 SUMMARY_COLUMNS = ["source", "kind", "function", "offered", *OUTCOMES[1:], "in_flight",
                    "throttles", "invocations", "cold_starts", "latency_mean_s", "latency_p50_s",
-                   "latency_p99_s", "throughput_per_s", "cost_usd"]
+                   "latency_p99_s", "throughput_per_s", "cost_usd", "lambda_cost_usd",
+                   "service_cost_usd"]
 PULL_KINDS = ("kinesis", "dynamodb", "sqs")
 
 
@@ -50,6 +53,7 @@ class Result:
         self.throttles = tables.throttles(log)
         self.environments = tables.environments(log)
         self._sources = [(s.name, s.kind, s.function, s.samples) for s in log.sources]
+        self._costs = bill.itemise(sc, self.invocations, log.sources)
         self.summary = self._summary(log)
         self.functions = self._functions()
         self._events = tables.events(log) if log.record_detail == "full" else None
@@ -65,9 +69,12 @@ class Result:
             row = {"source": src.name, "kind": src.kind, "function": src.function}
             row.update(src.ledger.stats(h))
             row.update(src.stats)
+            lam = float(mine.cost_usd.sum())
+            service = bill.per_source(self._costs, src.name)[1]
             row.update({"throttles": int((thr.source == src.name).sum()),
                         "invocations": len(mine), "cold_starts": int(mine.cold_start.sum()),
-                        "cost_usd": float(mine.cost_usd.sum())})
+                        "cost_usd": lam + service, "lambda_cost_usd": lam,
+                        "service_cost_usd": service})
             rows.append(row)
         df = pd.DataFrame(rows)
         extra = [c for c in df.columns if c not in SUMMARY_COLUMNS]
@@ -91,7 +98,8 @@ class Result:
                      - time_alive(envs.death_s.dropna().to_numpy(), w, h))
             n = len(inv)
             cost = float(inv.cost_usd.sum()) + provisioned_cost(
-                self.scenario.pricing, spec.memory_mb, spec.provisioned_concurrency, span)
+                self.scenario.pricing, spec.memory_mb, spec.provisioned_concurrency, span,
+                spec.architecture)
             rows.append({
                 "function": name, "invocations": n, "cold_starts": int(inv.cold_start.sum()),
                 "cold_start_fraction": float(inv.cold_start.mean()) if n else np.nan,
@@ -104,6 +112,19 @@ class Result:
                 "gb_seconds": float(inv.gb_seconds.sum()), "cost_usd": cost,
             })
         return pd.DataFrame(rows)
+
+    @property
+    def costs(self) -> pd.DataFrame:
+        """The itemised bill of the simulated window (warm-up to horizon): one row per
+        (service, item, source or function) with ``quantity``, ``unit``, ``unit_usd``,
+        ``usd``, the ``price`` item, its ``status`` (``unverified`` prices are third-party
+        figures: see ``lambdasim prices``) and a ``note``; free items at $0 say why."""
+        return self._costs.copy()
+
+    def costs_per_month(self) -> pd.DataFrame:
+        """:attr:`costs` scaled to a 30-day month (quantities and USD x 2,592,000 s / the
+        simulated window; ``attrs["period"]`` says so). Free tiers are not applied."""
+        return bill.per_month(self._costs)
 
     @property
     def events(self) -> pd.DataFrame:

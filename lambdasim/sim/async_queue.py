@@ -25,6 +25,7 @@ import numpy as np
 from ..spec.distributions import uniforms
 from .caller import Caller
 from .ledger import DROPPED, FAILED, SUCCEEDED, Reason
+from .permissions import refusal
 
 
 class AsyncSource(Caller):
@@ -40,9 +41,12 @@ class AsyncSource(Caller):
         self._outcome = FAILED if spec.destination else DROPPED
         self._off = self.function.spec.reserved_concurrency == 0
         self._ages: tuple[list, list] = ([], [])
+        self._refused = refusal(self, ctx)  # the function's policy refuses these calls
 
     def on_window(self, times):
         """Events of a window: when each reaches the queue, and when a poller takes it."""
+        if self._refused:
+            return self._refused.on_window(times)
         first = self.ledger.offer(times)
         ids = np.arange(first, first + len(times))
         enq = times if self._delivery is None else (
@@ -54,13 +58,16 @@ class AsyncSource(Caller):
         return due[order], ids[order]
 
     def arrive(self, i: int) -> None:
+        if self._refused:
+            self._refused.arrive(i)
+            return
         if self._off:
             self.ledger.settle_one(i, self._outcome, self.clock.now, Reason.FUNCTION_DISABLED)
             return
         self._attempt(i)
 
     def _attempt(self, i: int) -> None:
-        led, now = self.ledger, self.clock.now
+        led, now = self.ledger, self.env.now
         led.attempts[i] += 1
         if self.function.invoke(self, 1, i) is None:
             led.start[i] = now
@@ -99,6 +106,8 @@ class AsyncSource(Caller):
             self._later(i, self.spec.retry_delays_s[n - 1])
 
     def samples(self) -> list:
+        if self._refused:
+            return self._refused.samples()
         led = self.ledger
         enq = led.view("enqueued")
         out = led.view("outcome")

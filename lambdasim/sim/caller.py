@@ -11,6 +11,7 @@ from itertools import chain
 
 import numpy as np
 
+from ..spec.pricing import chunks
 from .clock import Feeder
 from .ledger import SUCCEEDED, Ledger
 from .log import SourceLog
@@ -26,6 +27,7 @@ class Caller:
     def __init__(self, spec, index: int, ctx: Context):
         self.spec, self.index, self.name = spec, index, spec.name
         self.clock = ctx.clock
+        self.env = ctx.clock.env  # for ``env.now`` on the hot path
         self.function = ctx.functions[spec.function]
         self.ledger = Ledger(spec.name, ctx.warmup, rows=True, columns=self.extra_columns)
         self.rng = ctx.rng("source", spec.name)
@@ -65,6 +67,14 @@ class Caller:
         return [("Offered", "sum", arrival, np.ones(len(arrival))),
                 ("Succeeded", "sum", done, np.ones(len(done)))]
 
+    def usage(self) -> dict:
+        """Billable activity: the events the caller or service sent after the warm-up (one
+        Invoke, SNS publish, EventBridge event or S3 notification each), and their 64 KB
+        chunks (SNS and EventBridge bill each chunk)."""
+        n = self.ledger.offered
+        return {"events": n, "event_chunks_64kb": n * chunks(self.spec.workload.record_bytes)}
+
     def log(self) -> SourceLog:
         return SourceLog(self.name, self.spec.kind, self.spec.function, self.ledger,
-                         samples=self.samples(), event_columns=dict(self.event_columns))
+                         samples=self.samples(), event_columns=dict(self.event_columns),
+                         usage=self.usage())

@@ -34,7 +34,15 @@ class Clock:
     def at(self, t: float, fn, *args) -> None:
         """Call ``fn(*args)`` at time ``t`` (now if ``t`` has passed)."""
         env = self.env
-        env.timeout(max(t - env.now, 0.0), (fn, args)).callbacks.append(_fire)
+        d = t - env.now
+        env.timeout(d if d > 0.0 else 0.0, (fn, args)).callbacks.append(_fire)
+
+    def on(self, t: float, callback, value=None) -> None:
+        """At time ``t`` call ``callback(event)``, ``event.value`` being ``value``: the hot
+        paths' form, without :meth:`at`'s packing of arguments."""
+        env = self.env
+        d = t - env.now
+        env.timeout(d if d > 0.0 else 0.0, value).callbacks.append(callback)
 
     def after(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` ``delay`` seconds from now."""
@@ -119,17 +127,19 @@ class Feeder:
 class _Chain:
     """Deliveries of one window, each scheduled when the one before it fires."""
 
-    __slots__ = ("feeder", "times", "ids", "i")
+    __slots__ = ("feeder", "times", "ids", "i", "env")
 
     def __init__(self, feeder: Feeder, times: list, ids: list):
         self.feeder, self.times, self.ids, self.i = feeder, times, ids, 0
-        feeder.clock.at(times[0], self._fire)
+        self.env = feeder.clock.env
+        feeder.clock.on(times[0], self._fire)
 
-    def _fire(self) -> None:
-        i, feeder = self.i, self.feeder
-        self.i = i + 1
-        feeder.on_event(self.ids[i])
-        if i + 1 < len(self.times):
-            feeder.clock.at(self.times[i + 1], self._fire)
+    def _fire(self, _ev) -> None:
+        i, env = self.i + 1, self.env
+        self.i = i
+        self.feeder.on_event(self.ids[i - 1])
+        if i < len(self.times):
+            d = self.times[i] - env.now
+            env.timeout(d if d > 0.0 else 0.0).callbacks.append(self._fire)
         else:
-            feeder.chains.discard(self)
+            self.feeder.chains.discard(self)

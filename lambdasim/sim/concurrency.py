@@ -33,12 +33,8 @@ class Throttle(IntEnum):
         return THROTTLE_REASONS[self]
 
 
-class Grant(IntEnum):
-    """What an admitted invocation runs on."""
-
-    PROVISIONED = 0
-    WARM = 1
-    COLD = 2
+#: what an admitted invocation runs on (plain ints: this is the hot path)
+PROVISIONED, WARM, COLD = 0, 1, 2
 
 
 class ScalingBucket:
@@ -87,28 +83,30 @@ class Admission:
         self.reserved, self.pool, self.scaling = reserved, pool, scaling
         self.busy = 0  # invocations in flight
 
-    def acquire(self, now: float, provisioned_idle: bool, warm_idle: bool) -> Grant | Throttle:
-        """Admit one invocation now, or say why not."""
+    def acquire(self, now: float, provisioned_idle: bool, warm_idle: bool) -> int | Throttle:
+        """Admit one invocation now (``PROVISIONED``, ``WARM`` or ``COLD``), or say why not
+        (a :class:`Throttle`)."""
         if provisioned_idle:
             self.busy += 1
-            return Grant.PROVISIONED
-        if self.reserved is not None:
-            if self.busy >= self.reserved:
+            return PROVISIONED
+        reserved = self.reserved
+        if reserved is not None:
+            if self.busy >= reserved:
                 return Throttle.RESERVED
         elif self.pool.in_use >= self.pool.size:
             return Throttle.ACCOUNT
         if warm_idle:
-            grant = Grant.WARM
+            grant = WARM
         elif self.scaling is not None and not self.scaling.take(now):
             return Throttle.SCALING
         else:
-            grant = Grant.COLD
-        if self.reserved is None:
+            grant = COLD
+        if reserved is None:
             self.pool.in_use += 1
         self.busy += 1
         return grant
 
-    def release(self, grant: Grant) -> None:
+    def release(self, grant: int) -> None:
         self.busy -= 1
-        if grant is not Grant.PROVISIONED and self.reserved is None:
+        if grant != PROVISIONED and self.reserved is None:
             self.pool.in_use -= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..spec.permissions import refused
 from ..spec.scenario import Scenario
 from .clock import Clock
 from .concurrency import Pool, ScalingBucket
@@ -44,7 +45,8 @@ class Engine:
                              f"{', '.join(RECORD_DETAIL)}")
         self.scenario, self.seed, self.record_detail = scenario, int(seed), record_detail
         self.clock = Clock(scenario.duration_s)
-        ctx = Context(self.clock, {}, int(seed), scenario.warmup_s, record_detail == "full")
+        ctx = Context(self.clock, {}, int(seed), scenario.warmup_s, record_detail == "full",
+                      frozenset(refused(scenario)))
         pool = Pool(scenario.account, scenario.functions)
         for f in scenario.functions:
             ctx.functions[f.name] = Function(f, self.clock, pool,

@@ -43,6 +43,8 @@ class Environments:
         keep = deque()
         while idle and idle[0][1] + ka <= now:  # past the nominal timeout: check each lag
             rec = idle.popleft()
+            if rec[2] is None:  # its reclaim lag, drawn once it is due
+                rec[2] = rec[1] + ka + self._lag()
             if rec[2] <= now:
                 self.deaths.append(rec[2])
             else:
@@ -65,7 +67,7 @@ class Environments:
         self.births.append(now)
         init = min(self._init(), INIT_LIMIT_S) if self._init else 0.0
         life = None if self.lifetime is None else self.lifetime - self.jitter * self._u()
-        return [now, now, now, life], init
+        return [now, now, None, life], init
 
     def put_back(self, rec: list | None, now: float) -> None:
         """An invocation ended: its environment becomes idle (or is recycled)."""
@@ -75,5 +77,5 @@ class Environments:
             self.deaths.append(now)
         else:
             rec[1] = now
-            rec[2] = now + self.keep_alive + (self._lag() if self._lag else 0.0)
+            rec[2] = None
             self.idle.append(rec)

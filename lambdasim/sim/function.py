@@ -1,6 +1,7 @@
 """A function at run time: admission, an environment, then the invoke phase.
 
-The invoke phase lasts a draw from ``duration`` plus ``per_record_s`` per record of a batch;
+The invoke phase lasts a draw from ``duration`` plus ``per_record_s`` per record of a batch
+(times ``duration_scale`` when the duration depends on memory, see ``spec.function``);
 past ``timeout_s`` it is cut short and counts as an error, as does a draw under
 ``error_rate`` (LDG: invocation-retries, configuration-timeout). Every invocation and
 throttle is logged in typed columns for the results layer.
@@ -13,10 +14,11 @@ import numpy as np
 from ..spec.distributions import Sampler, uniforms
 from ..spec.function import FunctionSpec
 from .clock import Clock
-from .concurrency import Admission, Grant, Pool, ScalingBucket, Throttle
+from .concurrency import COLD, PROVISIONED, WARM, Admission, Pool, ScalingBucket, Throttle
 from .environments import Environments
 from .log import FunctionLog
 
+#: one log entry per invocation (a tuple appended per invocation: the hot path)
 _INV = ("start", "end", "init", "source", "cold", "error", "records", "provisioned")
 _INV_TYPES = (float, float, float, np.int64, bool, bool, np.int64, bool)
 
@@ -29,57 +31,53 @@ class Function:
         self.spec, self.clock = spec, clock
         seeds = rng.spawn(5)
         self._duration = Sampler(spec.duration, seeds[0])
+        self._scale = spec.duration_scale  # memory-dependent duration (1: independent)
         self._u = uniforms(seeds[2])
         self.admission = Admission(spec.reserved_concurrency, pool, scaling)
         self.envs = Environments(
             spec, Sampler(spec.cold_start, seeds[1]) if spec.cold_start else None,
             Sampler(spec.reclaim_lag, seeds[3]) if spec.reclaim_lag else None,
             uniforms(seeds[4]))
-        self.inv = {k: [] for k in _INV}
-        self.thr = {"time": [], "source": [], "reason": []}
+        self.inv: list[tuple] = []
+        self.thr: list[tuple] = []
+        self._on, self._env = clock.on, clock.env
 
     def invoke(self, source, records: int, token, fail: bool = False) -> Throttle | None:
         """Start an invocation now, or return why it was throttled. When it ends,
         ``source.completed(token, start, end, ok, cold)`` is called. ``fail`` makes the
         handler raise (e.g. on a poison record of a batch)."""
-        now = self.clock.now
+        now = self._env.now
         envs = self.envs
-        grant = self.admission.acquire(now, envs.provisioned_idle > 0,
-                                       bool(envs.idle) and envs.warm_idle(now))
+        idle = envs.idle  # a warm one, once those past their idle timeout are reclaimed
+        warm = bool(idle) and (idle[0][1] + envs.keep_alive > now or envs.warm_idle(now))
+        grant = self.admission.acquire(now, envs.provisioned_idle > 0, warm)
         if grant.__class__ is Throttle:
-            t = self.thr
-            t["time"].append(now)
-            t["source"].append(source.index)
-            t["reason"].append(int(grant))
+            self.thr.append((now, source.index, int(grant)))
             return grant
-        if grant is Grant.PROVISIONED:
-            envs.take_provisioned()
-            rec, init = None, 0.0
-        elif grant is Grant.WARM:
-            rec, init = envs.take_warm(), 0.0
-        else:
+        if grant == WARM:
+            rec, init = envs.idle.pop(), 0.0
+        elif grant == COLD:
             rec, init = envs.create(now)
+        else:
+            envs.provisioned_idle -= 1
+            rec, init = None, 0.0
         spec = self.spec
         run = self._duration() + spec.per_record_s * records
-        error = (self._u() < spec.error_rate) or fail
+        if self._scale != 1.0:
+            run *= self._scale
+        error = fail or (spec.error_rate > 0 and self._u() < spec.error_rate)
         if run > spec.timeout_s:
             run, error = spec.timeout_s, True
         end = now + init + run  # exactly when the end callback fires
-        cold = grant is Grant.COLD
-        inv = self.inv
-        inv["start"].append(now)
-        inv["end"].append(end)
-        inv["init"].append(init)
-        inv["source"].append(source.index)
-        inv["cold"].append(cold)
-        inv["error"].append(error)
-        inv["records"].append(records)
-        inv["provisioned"].append(grant is Grant.PROVISIONED)
-        self.clock.at(end, self._done, source, token, now, cold, not error, rec, grant)
+        cold = grant == COLD
+        self.inv.append((now, end, init, source.index, cold, error, records,
+                         grant == PROVISIONED))
+        self._on(end, self._done, (source, token, now, cold, not error, rec, grant))
         return None
 
-    def _done(self, source, token, start, cold, ok, rec, grant) -> None:
-        now = self.clock.now
+    def _done(self, ev) -> None:
+        source, token, start, cold, ok, rec, grant = ev.value
+        now = self._env.now
         self.admission.release(grant)
         self.envs.put_back(rec, now)
         source.completed(token, start, now, ok, cold)
@@ -89,10 +87,14 @@ class Function:
         self.envs.expire(horizon)
         return FunctionLog(
             name=self.spec.name,
-            invocations={k: np.asarray(self.inv[k], dtype=t) for k, t in zip(
-                _INV, _INV_TYPES, strict=True)},
-            throttles={"time": np.asarray(self.thr["time"], float),
-                       "source": np.asarray(self.thr["source"], np.int64),
-                       "reason": np.asarray(self.thr["reason"], np.int64)},
+            invocations=_columns(self.inv, _INV, _INV_TYPES),
+            throttles=_columns(self.thr, ("time", "source", "reason"),
+                               (float, np.int64, np.int64)),
             births=np.asarray(self.envs.births, float),
             deaths=np.asarray(self.envs.deaths, float))
+
+
+def _columns(rows: list[tuple], names: tuple, types: tuple) -> dict[str, np.ndarray]:
+    """Typed columns of a log of tuples."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return {n: np.asarray(c, dtype=t) for n, c, t in zip(names, cols, types, strict=True)}

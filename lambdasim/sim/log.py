@@ -40,6 +40,9 @@ class SourceLog:
     stats: dict = field(default_factory=dict)  # extra summary columns, e.g. iterator_age_max_s
     #: extra ledger row columns shown in the events table: ledger column -> table column
     event_columns: dict[str, str] = field(default_factory=dict)
+    #: billable activity at or after the warm-up, priced by ``results.bill``: e.g.
+    #: ``sqs_receive_requests``, ``kinesis_put_payload_units`` (see each path's ``log()``)
+    usage: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -30,6 +30,7 @@ class Context:
     seed: int
     warmup: float
     full: bool  # record_detail == "full": keep one ledger row per record
+    refused: frozenset = frozenset()  # sources whose Invoke calls the function's policy refuses
 
     def rng(self, *names: str) -> np.random.Generator:
         """The random stream of the component called ``names``, spawned from the seed: the

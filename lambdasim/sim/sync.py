@@ -6,7 +6,9 @@ boto3's modes: ``none`` (give up at once), ``standard`` (3 attempts in all, wait
 ``random() * min(20 s, 2 ** (attempt - 1))`` between them: exponential backoff with full
 jitter, capped at 20 s) and ``legacy`` (5 attempts, same backoff). A call still throttled after
 its last attempt is ``rejected``. A function error is returned to the caller and counts as
-``failed``: Lambda retries nothing on the synchronous path.
+``failed``: Lambda retries nothing on the synchronous path. A caller in another account
+without a statement for it in the function's policy gets AccessDeniedException (403) on every
+call, not retried (``sim.permissions``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from ..spec.aws import SDK_ATTEMPTS, SDK_BACKOFF_CAP_S
 from ..spec.distributions import uniforms
 from .caller import Caller
 from .ledger import FAILED, REJECTED, SUCCEEDED, Reason
+from .permissions import forbidden, reject
 
 
 class SyncSource(Caller):
@@ -22,9 +25,13 @@ class SyncSource(Caller):
         super().__init__(spec, index, ctx)
         self.max_attempts = SDK_ATTEMPTS[spec.client_retry]
         self._u = uniforms(self.rng)
+        self._forbidden = forbidden(index, ctx)  # another account, no statement for it: 403
 
     def arrive(self, i: int) -> None:
-        led, now = self.ledger, self.clock.now
+        if self._forbidden:
+            reject(self, i)
+            return
+        led, now = self.ledger, self.env.now
         led.attempts[i] += 1
         if self.function.invoke(self, 1, i) is None:
             led.start[i] = now

@@ -16,10 +16,12 @@ from typing import Annotated, Literal
 
 from .aws import UNRESERVED_MINIMUM
 from .base import Spec, limits
+from .permissions import DEFAULT_ACCOUNT, AccountId
 
 
 class AccountSpec(Spec):
-    """The region's concurrency quota and scaling rule."""
+    """The region's concurrency quota and scaling rule, and the account's ID (whose
+    applications may invoke its functions without a resource-based policy statement)."""
 
     concurrency_limit: Annotated[int, limits(1, 10_000_000, "account concurrency")] = 1000
     scaling_rate_per_10s: Annotated[
@@ -31,6 +33,7 @@ class AccountSpec(Spec):
     unreserved_minimum: Annotated[
         int, limits(0, 10_000_000, "concurrency AWS keeps unreserved; 100 in AWS")
     ] = UNRESERVED_MINIMUM
+    id: AccountId = DEFAULT_ACCOUNT
 
     @property
     def kept_unreserved(self) -> int:

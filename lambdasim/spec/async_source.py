@@ -17,6 +17,14 @@ Event. The caller hands the event to Lambda's internal queue and gets 202 at onc
 - An event older than ``max_event_age_s`` (60-21,600 s, default 6 h), or out of retries, is
   sent to the on-failure destination or DLQ (``failed``) if one is set, else discarded
   (``dropped``).
+- Permissions (see ``spec.permissions``): ``caller_account`` is the account of the
+  application (``async``) or of the bucket, topic or rule (None: the function's); ``arn`` the
+  ARN a policy's SourceArn is matched against (None: derived from the name,
+  ``arn:aws:s3:::NAME``, ``arn:aws:sns:us-east-1:ACCOUNT:NAME``,
+  ``arn:aws:events:us-east-1:ACCOUNT:rule/NAME``). SNS and EventBridge do not retry a delivery
+  refused for a missing permission (a client-side error: SNS Developer Guide, sns-dead-letter-
+  queues; EventBridge User Guide, eb-rule-dlq); ``retry_access_denied: true`` retries it by
+  the service's retry policy instead, as for a server-side error.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from pydantic import AliasChoices, Field, model_validator
 
 from .base import Spec, check_order, limits
 from .distributions import Distribution, Lognormal, Mixture, Uniform
+from .permissions import AccountId
 from .workload import Workload
 
 #: service -> Lambda's queue, by kind. SNS and EventBridge are fitted so that with the default
@@ -67,10 +76,16 @@ class AsyncSourceSpec(Spec):
     delivery_delay: Distribution | None | Literal["default"] = "default"
     dequeue_delay: Distribution | None | Literal["default"] = "default"
     destination: str | None = None
+    caller_account: AccountId | None = None
+    arn: str | None = None
+    retry_access_denied: bool = False
 
     @model_validator(mode="after")
     def _backoff_order(self):
         check_order(self, "throttle_backoff_min_s", "throttle_backoff_max_s")
+        if self.retry_access_denied and self.kind not in ("sns", "eventbridge"):
+            raise ValueError(f"retry_access_denied = true: applies to sns and eventbridge only "
+                             f"(kind {self.kind!r})")
         return self
 
     @property

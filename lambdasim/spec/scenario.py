@@ -15,6 +15,7 @@ from .account import AccountSpec, check_carving
 from .async_source import AsyncSourceSpec
 from .base import ScenarioError, Spec, limits, scenario_error
 from .function import FunctionSpec
+from .permissions import check_permissions, permission_warnings
 from .pricing import Pricing
 from .sqs import SqsSourceSpec, check_sqs
 from .stream import StreamSourceSpec
@@ -60,6 +61,7 @@ class Scenario(Spec):
                                  f"(functions: {', '.join(names)})")
         check_sqs(self)
         check_carving(self.account, self.functions)
+        check_permissions(self)
         return self
 
     # -- construction ---------------------------------------------------------------------
@@ -127,7 +129,7 @@ class Scenario(Spec):
         for i, src in enumerate(self.sources):
             if src.kind in ("kinesis", "dynamodb") and "shards" not in src.model_fields_set:
                 out.append(f"sources[{i}].shards: not given; using 1 shard")
-        return out
+        return out + permission_warnings(self)
 
     # -- look-ups -------------------------------------------------------------------------
     def function(self, name: str) -> FunctionSpec:

@@ -104,3 +104,73 @@ def summarize(df: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFram
     out.attrs["params"] = params
     return out
 
+
+
+# -- readable output ----------------------------------------------------------------------
+def short_labels(paths) -> dict[str, str]:
+    """A short label for each swept path: its last field, with as many parts before it as it
+    takes to tell the paths apart (``sources.clicks.batch_size`` -> ``batch_size``, or
+    ``clicks.batch_size`` beside ``sources.orders.batch_size``)."""
+    paths = list(paths)
+    parts = {p: str(p).split(".") for p in paths}
+    k = {p: 1 for p in paths}
+    while True:
+        labels = {p: ".".join(parts[p][-k[p]:]) for p in paths}
+        clash = {p for p in paths if sum(v == labels[p] for v in labels.values()) > 1
+                 and k[p] < len(parts[p])}
+        if not clash:
+            return labels
+        for p in clash:
+            k[p] += 1
+
+
+def fmt_number(v, digits: int = 3) -> str:
+    """A number as people read it: whole numbers with thousands separators (``12,345``),
+    others to ``digits`` significant figures without exponent where that stays short
+    (``0.0123``, ``4.57``, ``1,230``), NaN as ``-``; anything else as text (None: ``null``)."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool | np.bool_) or not isinstance(v, int | float | np.integer | np.floating):
+        return str(v)
+    v = float(v)
+    if math.isnan(v):
+        return "-"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    mag = math.floor(math.log10(abs(v)))
+    if mag >= digits - 1:
+        return f"{round(v):,}"
+    if mag < -4:
+        return f"{v:.{digits - 1}e}"
+    return f"{v:.{digits - 1 - mag}f}".rstrip("0").rstrip(".")
+
+
+def readable(summary: pd.DataFrame, metrics: list[str] | None = None,
+             ci: bool = True) -> pd.DataFrame:
+    """A summarized sweep (:func:`summarize`) for reading: the swept paths under their short
+    labels (:func:`short_labels`; the full paths are in ``attrs["labels"]``) and each metric
+    as ``mean ± ci95`` text with formatted numbers (:func:`fmt_number`), one column per
+    metric; ``n`` and, when a run failed, ``error`` kept."""
+    params = param_columns(summary)
+    labels = short_labels(params)
+    avail = [c[: -len("_mean")] for c in summary.columns if c.endswith("_mean")]
+    metrics = avail if metrics is None else [metrics] if isinstance(metrics, str) else metrics
+    unknown = [m for m in metrics if m not in avail]
+    if unknown:
+        raise ValueError(f"metrics: {unknown[0]!r} is not in the summary (metrics: "
+                         f"{', '.join(avail)})")
+    out = pd.DataFrame({labels[p]: [fmt_number(v) for v in summary[p]] for p in params})
+    for col in ("source", "n"):
+        if col in summary:
+            out[col] = summary[col].to_numpy()
+    for m in metrics:
+        mean, half = summary[f"{m}_mean"], summary.get(f"{m}_ci95")
+        out[m] = [fmt_number(a) + ("" if not ci or half is None or math.isnan(b)
+                                   else f" ± {fmt_number(b, 2)}")
+                  for a, b in zip(mean, half if half is not None else mean, strict=True)]
+    if "error" in summary and summary["error"].notna().any():
+        out["error"] = summary["error"].to_numpy()
+    out.attrs["labels"] = labels
+    return out

@@ -17,10 +17,14 @@ its account to itself, so the two do not compete for concurrency. The figure is
 puts the two summaries side by side.
 
 A run at most :data:`AUTO_RUN_MAX_S` simulated seconds long is redone on every change; a
-longer one waits for the Run button and shows its progress. An invalid combination (reserved
-concurrency above the account's limit less 100, provisioned above reserved, an SQS BatchSize
-above 10 without a batching window, ...) shows lambdasim's validation message above the
-figure; any other error shows its message there and its traceback below the table.
+longer one waits for the Run button and shows its progress. Reserved or provisioned
+concurrency the account cannot hold (AWS keeps ``min(100, limit)`` unreserved; provisioned is
+at most reserved) is lowered to what it can, with a note on the page
+(:func:`fit_concurrency`): a small account is no error. An invalid combination (an SQS
+BatchSize above 10 without a batching window, ...) shows lambdasim's validation message above
+the table; any other error shows its message there and its traceback below the figure. A note
+says when the push run's latency is mostly the assumed delivery delay
+(:func:`push_latency_parts`).
 
 The widgets hold no model logic: values -> scenario dicts -> :meth:`Scenario.from_dict` ->
 simulate -> plots.
@@ -55,17 +59,26 @@ from .scenarios import (
     SLICES,
     SOURCE,
     build_scenarios,
+    fit_concurrency,
     record_detail_for,
     simulate_in_slices,
     values_from_scenario,
 )
-from .table import summary_table, table_html
+from .table import (
+    ASSUMED_DELAY_NOTE_SHARE,
+    push_latency_note,
+    push_latency_parts,
+    summary_table,
+    table_html,
+)
 from .ui import AUTO_RUN_MAX_S, PNG_DPI, Explorer, explorer
 
 __all__ = [
-    "ASYNC_KINDS", "AUTO_RUN_MAX_S", "DEFAULT_BASE", "FULL_DETAIL_MAX_EVENTS", "HORIZONS",
-    "KNOBS", "KNOB_HELP", "LABELS", "LABEL_WIDTH", "PATTERNS", "PNG_DPI", "PUSH_KINDS",
+    "ASSUMED_DELAY_NOTE_SHARE", "ASYNC_KINDS", "AUTO_RUN_MAX_S", "DEFAULT_BASE",
+    "FULL_DETAIL_MAX_EVENTS", "HORIZONS", "KNOBS", "KNOB_HELP", "LABELS", "LABEL_WIDTH",
+    "PATTERNS", "PNG_DPI", "PUSH_KINDS",
     "SECTIONS", "SLICES", "SOURCE", "Explorer", "Knob", "build_scenarios", "default_values",
-    "explorer", "knob_help_html", "pull_kinds", "record_detail_for", "simulate_in_slices",
-    "source_kinds", "summary_table", "table_html", "values_from_scenario",
+    "explorer", "fit_concurrency", "knob_help_html", "pull_kinds", "push_latency_note",
+    "push_latency_parts", "record_detail_for", "simulate_in_slices", "source_kinds",
+    "summary_table", "table_html", "values_from_scenario",
 ]

@@ -105,19 +105,28 @@ KNOBS: tuple[Knob, ...] = (
       "0 = no cold starts.",
       "FloatSlider", "cold_start_s", 0.3, {"min": 0, "max": 10, "step": 0.05},
       target="function.cold_start", codec="mean_or_none"),
+    K("permission_missing", "Function", "permission missing", "permission missing",
+      "Take every permission away, as a forgotten IAM line does: the function's resource-based "
+      "policy admits no service (S3 refuses the notification configuration; SNS's deliveries "
+      "all fail, not retried) and its execution role reads nothing (CreateEventSourceMapping "
+      "fails for Kinesis and SQS).",
+      "Checkbox", "permission_missing", False, target="function.permission_missing"),
     K("account", "Concurrency", "account limit", "account limit",
-      "The account's concurrency quota in the Region (default 1,000), shared by the functions "
-      "without reserved concurrency.",
+      "The account's concurrency quota in the Region (default 1,000; new accounts may start "
+      "at 10), shared by the functions without reserved concurrency. AWS keeps min(100, "
+      "limit) of it unreserved.",
       "IntSlider", "account", 1000, {"min": 10, "max": 5000, "step": 10},
       target="account.concurrency_limit", codec="int"),
     K("reserved", "Concurrency", "reserved", "reserved",
       "ReservedConcurrentExecutions: the function's cap, set aside from the account's pool; "
-      "AWS keeps 100 unreserved. Unchecked: none.",
+      "AWS keeps min(100, account limit) unreserved, so a larger value is lowered to what the "
+      "account allows (the page says so). Unchecked: none.",
       "IntSlider", "reserved", None, {"min": 0, "max": 3000},
       target="function.reserved_concurrency", none="unchecked", none_shows=100),
     K("provisioned", "Concurrency", "provisioned", "provisioned",
       "ProvisionedConcurrentExecutions: environments initialised in advance, no cold starts, "
-      "billed while configured; at most the reserved value.",
+      "billed while configured; at most the reserved value (or, unreserved, what the account "
+      "can set aside): a larger value is lowered to it.",
       "IntSlider", "provisioned", 0, {"min": 0, "max": 1000},
       target="function.provisioned_concurrency", codec="int"),
     K("push_kind", "Push source", "push source", "push source",

@@ -3,7 +3,13 @@
 
 No model rule is repeated here: a distribution's mean is the spec model's own ``mean``, the
 SQS visibility timeout a function needs comes from :class:`~lambdasim.spec.SqsSourceSpec`,
-and the scenarios are validated by :meth:`Scenario.from_dict`.
+what the account keeps unreserved from :class:`~lambdasim.spec.AccountSpec`, and the
+scenarios are validated by :meth:`Scenario.from_dict`.
+
+Concurrency is fitted, not refused (:func:`fit_concurrency`): moving the account-limit slider
+down (small accounts are valid: AWS keeps ``min(100, limit)`` unreserved) must not turn the
+reserved or provisioned value into an error, so a value the account cannot hold is lowered to
+what it can, and the page says so.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from functools import cache
 
 from ..results import simulate
 from ..spec import FunctionSpec, Scenario, ScenarioError, SqsSourceSpec
+from ..spec.account import AccountSpec
 from ..spec.load import load
 from .knobs import KNOBS, PATTERNS, PUSH_KINDS, Knob, default_values, pull_kinds
 
@@ -160,18 +167,57 @@ def _extras(base: dict, kinds) -> dict:
     return {k: v for k, v in _first(base, kinds).items() if k not in _SOURCE_KEYS}
 
 
-def build_scenarios(values: dict, base=None) -> tuple[dict, dict]:
+def fit_concurrency(account: dict, fn: dict) -> list[str]:
+    """Lower ``fn``'s reserved and provisioned concurrency (a function dict, changed in place)
+    to what ``account`` (an account dict) can hold, and say what was changed, one sentence
+    each. The account keeps ``AccountSpec.kept_unreserved`` (``min(100, limit)``) unreserved,
+    so reserved concurrency is at most the limit less that: above it, it is lowered to it, or,
+    when nothing can be reserved (an account of 100 or less), left unset (reserved 0 would
+    switch the function off). Provisioned concurrency is at most the reserved value, or, for
+    an unreserved function, what can be reserved. An account limit out of range is left to
+    the validation."""
+    try:
+        acc = AccountSpec.model_validate(account)
+    except ValueError:
+        return []
+    limit, kept = acc.concurrency_limit, acc.kept_unreserved
+    room = limit - kept
+    why = (f"an account limit of {limit} keeps min({acc.unreserved_minimum}, {limit}) = {kept} "
+           "unreserved")
+    notes = []
+    reserved = fn.get("reserved_concurrency")
+    if reserved is not None and reserved > room:
+        if room > 0:
+            fn["reserved_concurrency"] = room
+            notes.append(f"Reserved concurrency {reserved} lowered to {room}: {why}.")
+        else:
+            fn["reserved_concurrency"] = None
+            notes.append(f"Reserved concurrency {reserved} not applied: {why}, so nothing can "
+                         "be reserved; the function uses the account's shared pool.")
+    reserved = fn.get("reserved_concurrency")
+    provisioned = fn.get("provisioned_concurrency") or 0
+    cap = room if reserved is None else reserved
+    if provisioned > cap:
+        fn["provisioned_concurrency"] = cap
+        because = (why if reserved is None else
+                   f"it can be at most the reserved concurrency, {reserved}")
+        notes.append(f"Provisioned concurrency {provisioned} lowered to {cap}: {because}.")
+    return notes
+
+
+def build_scenarios(values: dict, base=None, notes: list | None = None) -> tuple[dict, dict]:
     """The push and the pull scenario (as dicts for :meth:`Scenario.from_dict`) for the knob
     ``values`` (see :func:`default_values`) on ``base`` (a Scenario, dict, YAML path or
     bundled example name; None: :data:`DEFAULT_BASE`). Both have the base's account and its
     first function; the push one a ``push_kind`` source, the pull one a ``pull_kind`` source,
     both named ``events`` with the same workload. Fields the knobs do not set (memory,
     timeout, retries, keys, ...) come from the base's first function and its first source of
-    the same kind."""
-    return _build(values, _scenario_dict(base))
+    the same kind. Reserved and provisioned concurrency the account cannot hold are lowered
+    to what it can (:func:`fit_concurrency`; ``notes``, a list, receives what was changed)."""
+    return _build(values, _scenario_dict(base), notes)
 
 
-def _build(values: dict, base: dict) -> tuple[dict, dict]:
+def _build(values: dict, base: dict, notes: list | None = None) -> tuple[dict, dict]:
     v = {**default_values(), **values}
     for k in KNOBS:  # a dropdown's options are its valid values
         if k.control == "Dropdown" and v[k.key] not in k.choices():
@@ -187,6 +233,9 @@ def _build(values: dict, base: dict) -> tuple[dict, dict]:
             part = parts[k.part]
             part[k.field] = _encode(k, v[k.key], part.get(k.field))
     fn, top, shape = parts["function"], parts["scenario"], parts["workload"]
+    fitted = fit_concurrency(parts["account"], fn)
+    if notes is not None:
+        notes.extend(fitted)
     record_bytes = int(base["sources"][0]["workload"].get("record_bytes", 1024))
     src = {"name": SOURCE, "function": fn["name"],
            "workload": workload(shape["pattern"], shape["rate"], top["duration_s"],

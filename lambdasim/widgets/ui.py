@@ -1,6 +1,8 @@
 """The explorer UI: the controls made from the knob table, the output column (status,
-validation message, figure, table), and what a change does (re-simulate the side it
-changes, redraw)."""
+validation message, notes, summary table, figure), and what a change does (re-simulate the
+side it changes, redraw). The table comes before the figure so that it is seen without
+scrolling on a laptop screen; the notes say when a concurrency value was fitted to the
+account and when the push run's latency is mostly the assumed delivery delay."""
 
 from __future__ import annotations
 
@@ -26,12 +28,13 @@ from .scenarios import (
     simulate_in_slices,
     values_from_scenario,
 )
-from .table import summary_table, table_html
+from .table import push_latency_note, summary_table, table_html
 
 #: longest horizon (simulated seconds) redone on every change; longer ones wait for Run
 AUTO_RUN_MAX_S = 300.0
 PNG_DPI = 72
-_OUTPUTS = ("progress", "status", "error", "figure", "summary", "messages")
+_OUTPUTS = ("progress", "status", "error", "note", "figure", "summary", "messages")
+_NOTE_STYLE = "font-size:90%;line-height:1.3;margin:2px 0 4px;padding:3px 8px;"
 
 
 class Explorer(W.VBox):
@@ -39,12 +42,13 @@ class Explorer(W.VBox):
     ``cold_start``, ``account``, ``reserved_on``, ``reserved``, ``provisioned``, ``push_kind``,
     ``pull_kind``, ``shards``, ``batch_size``, ``window``, ``parallelization``,
     ``sqs_batch_size``, ``sqs_window``, ``sqs_max_concurrency``, ``horizon``, ``seed``,
-    ``run_button``, ``progress``, ``status``, ``error``, ``figure``, ``summary``,
+    ``run_button``, ``progress``, ``status``, ``error``, ``note``, ``summary``, ``figure``,
     ``messages``); ``run()`` simulates and redraws synchronously; after a run ``results``,
-    ``scenarios``, ``table`` and ``fig`` hold what is shown.
+    ``scenarios``, ``table`` and ``fig`` hold what is shown, ``notes`` the notes shown.
 
-    ``controls`` (the knobs) and ``output`` (status, validation message, figure, table) are
-    the two columns, for an app that lays them out itself (``notebooks/explorer.ipynb``).
+    ``controls`` (the knobs) and ``output`` (status, validation message, notes, table,
+    figure) are the two columns, for an app that lays them out itself
+    (``notebooks/explorer.ipynb``).
     Each knob's tooltip explains it in AWS terms (:data:`KNOB_HELP`), and each part has the
     CSS class ``lambdasim-<attribute>`` (underscores as dashes: ``lambdasim-run-button``)."""
 
@@ -56,6 +60,8 @@ class Explorer(W.VBox):
         self.table: pd.DataFrame | None = None
         self.fig = None
         self.last_error: Exception | None = None
+        self.notes: list[str] = []
+        self._fitted: list[str] = []
         self.runs = 0
         self._held = False
         self._dirty = False
@@ -72,6 +78,7 @@ class Explorer(W.VBox):
                                       layout=W.Layout(width="200px"))
         self.status = W.Label(value="")
         self.error = W.HTML(value="")
+        self.note = W.HTML(value="")
         self.figure = W.Image(format="png", layout=W.Layout(width="100%", max_width="1000px"))
         self.summary = W.HTML(value="")
         self.messages = W.Output()
@@ -80,8 +87,9 @@ class Explorer(W.VBox):
 
         self.controls, self.kind_boxes = lay_out(self, {"run_button": [self.progress]})
         self.kinesis_box, self.sqs_box = self.kind_boxes["kinesis"], self.kind_boxes["sqs"]
-        self.output = css(W.VBox([self.status, self.error, self.figure, self.summary,
-                                  self.messages], layout=W.Layout(flex="1 1 600px")), "output")
+        self.output = css(W.VBox([self.status, self.error, self.note, self.summary,
+                                  self.figure, self.messages],
+                                 layout=W.Layout(flex="1 1 600px")), "output")
         super().__init__([
             W.HTML("<h3>lambdasim explorer: one workload, pushed vs pulled</h3>"),
             W.HBox([self.controls, self.output], layout=W.Layout(flex_flow="row wrap")),
@@ -152,11 +160,13 @@ class Explorer(W.VBox):
             self.status.value = (f"Horizon above {AUTO_RUN_MAX_S:g} s: press Run to "
                                  "simulate (the figure shows the last run).")
             self.run_button.button_style = "warning"
+            self._show_notes(self._fitted)
 
     def _build(self):
         """Validated (push, pull) scenarios, or None after showing why not."""
+        fitted: list[str] = []
         try:
-            dicts = _build(self.values(), self.base)
+            dicts = _build(self.values(), self.base, fitted)
             scenarios = tuple(Scenario.from_dict(d) for d in dicts)
         except ScenarioError as exc:
             self._invalid(exc)
@@ -165,6 +175,7 @@ class Explorer(W.VBox):
             self._failed(exc)
             return None
         self.error.value = ""
+        self._fitted = fitted
         return scenarios
 
     def _invalid(self, exc: Exception) -> None:
@@ -227,7 +238,20 @@ class Explorer(W.VBox):
         self.figure.value = png
         self.summary.value = table_html(
             self.table, "Same arrivals in both runs (same seed and source name); each run has "
-                        "the account to itself.")
+                        "the account to itself. The figure is below.")
+        self._show_notes(self._fitted, push_latency_note(a))
+
+    def _show_notes(self, fitted: list[str], latency: str = "") -> None:
+        """The notes above the table: concurrency values fitted to the account (amber), and
+        the push latency's assumed part (blue-grey)."""
+        self.notes = [*fitted, *([latency] if latency else [])]
+        boxes = [f"<div class='lambdasim-fitted' style='{_NOTE_STYLE}background:#fff4e0;"
+                 f"border-left:3px solid #e8a33d'>{html.escape(n)}</div>" for n in fitted]
+        if latency:
+            boxes.append(f"<div class='lambdasim-latency-note' style='{_NOTE_STYLE}"
+                         f"background:#eef3f8;border-left:3px solid #6b8bb0'>"
+                         f"{html.escape(latency)}</div>")
+        self.note.value = "".join(boxes)
 
 
 def _simulate_sides(scenarios, seed: int, detail: str, last: list, on_step):

@@ -21,13 +21,14 @@ from __future__ import annotations
 import numpy as np
 
 from ...spec.distributions import Sampler
+from ...spec.pricing import SQS_BATCH_MAX, batched_requests, chunks
 from ...spec.sqs import SqsSourceSpec
 from ..clock import Feeder
 from ..ledger import SUCCEEDED, ConservationError, Ledger
 from ..log import SourceLog
 from ..source import Context
 from .metrics import QueueMetrics
-from .pollers import TICK_S, Pollers
+from .pollers import LONG_POLL_S, TICK_S, Pollers
 from .queues import make_queue
 from .store import Batch
 
@@ -50,6 +51,8 @@ class SqsSource:
         self.pollers = Pollers(
             self.clock, self.queue, spec, self._invoke, self._received,
             Sampler(spec.receive_delay, rtt_rng) if spec.receive_delay else None)
+        self.pollers.idle.start = self.warmup = ctx.warmup
+        self.requests = {"receive": 0, "delete": 0}  # billed, at or after the warm-up
 
     # -- arrivals ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -76,6 +79,9 @@ class SqsSource:
     # -- receives, invocations, outcomes --------------------------------------------------------
     def _received(self, ids: np.ndarray, now: float) -> None:
         self.metrics.count("NumberOfMessagesReceived", now, len(ids))
+        if now >= self.warmup:  # ReceiveMessage calls of up to 10 messages, per 64 KB
+            self.requests["receive"] += batched_requests(len(ids),
+                                                         self.spec.workload.record_bytes)
         if self.full:
             st = self.queue.store
             self.ledger.attempts[ids] = st.receives[ids - st.base]
@@ -116,6 +122,9 @@ class SqsSource:
             good = ~batch.poisoned
         if self.full:
             self.ledger.cold[ids] = cold
+        deleted = n if good is None else int(np.count_nonzero(good))
+        if deleted and end >= self.warmup:  # DeleteMessageBatch calls of up to 10
+            self.requests["delete"] += -(-deleted // SQS_BATCH_MAX)
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
@@ -153,9 +162,22 @@ class SqsSource:
                 f"{q.n_done} ended and {len(held)} held")
         self.ledger.close(held, horizon)
 
+    def usage(self) -> dict:
+        """Billable SQS requests after the warm-up: SendMessage (one per message and 64 KB;
+        the producer is taken to send one message per call), ReceiveMessage with messages,
+        empty receives (a waiting poller long-polls: one 20 s call per idle poller-20 s) and
+        DeleteMessageBatch."""
+        idle = self.pollers.idle.seconds(self.clock.horizon)
+        return {"sqs_send_requests": self.ledger.offered * chunks(self.spec.workload.record_bytes),
+                "sqs_receive_requests": self.requests["receive"],
+                "sqs_empty_receives": idle / LONG_POLL_S,
+                "sqs_idle_poller_s": idle,
+                "sqs_delete_requests": self.requests["delete"]}
+
     def log(self) -> SourceLog:
         return SourceLog(
             self.name, self.spec.kind, self.spec.function, self.ledger,
             samples=self.metrics.samples(),
             stats={"queue_age_max_s": float(self.metrics.age_max)},
-            event_columns={"group": "message_group"} if self.spec.fifo else {})
+            event_columns={"group": "message_group"} if self.spec.fifo else {},
+            usage=self.usage())

@@ -48,6 +48,7 @@ from .queues import Queue
 from .store import EPS, Batch
 
 TICK_S = 1.0  # bookkeeping: scaling, metric samples
+LONG_POLL_S = 20.0  # a waiting poller's ReceiveMessage call: the 20 s long poll (billing only)
 SCALE_DOWN_S = 60.0
 BACKOFF_MIN_S, BACKOFF_MAX_S, BACKOFF_RESET_S = 1.0, 60.0, 60.0
 
@@ -100,6 +101,28 @@ class Scaler:
         self._last_throttle = now
 
 
+class IdleTime:
+    """Poller-seconds spent waiting for messages after ``start`` (the warm-up): the long
+    polls that return empty, billed as empty receives. Counting draws no random number."""
+
+    def __init__(self):
+        self.count, self.start, self._s, self._t = 0, 0.0, 0.0, 0.0
+
+    def _to(self, now: float) -> None:
+        t0 = max(self._t, self.start)
+        if now > t0:
+            self._s += self.count * (now - t0)
+        self._t = max(self._t, now)
+
+    def set(self, k: int, now: float) -> None:
+        self._to(now)
+        self.count = k
+
+    def seconds(self, horizon: float) -> float:
+        self._to(horizon)
+        return self._s
+
+
 class Pollers:
     """The mapping's pollers: each asks the queue for a batch, waits for messages, or
     retires. ``dispatch(batch)`` invokes a batch and returns whether it started;
@@ -115,11 +138,16 @@ class Pollers:
         self.batch_size = batch_cap(spec)
         self.window = spec.batching_window_s
         self.dispatch, self.received = dispatch, received
+        self.idle = IdleTime()  # poller-seconds spent waiting (for the bill)
         self.n = self.busy = self.waiting = 0  # pollers; with a batch in flight; waiting
         self.min_waiting = 0  # fewest waiting since the last scale-down
         self.filler: Batch | None = None  # the batch gathering during its batching window
         self._wake = Timer(clock, self.wake_waiting)  # a message becomes receivable
         self._fill = Timer(clock, self._gather)  # the filler's next receive
+
+    #: pollers waiting for messages, each long-polling (their time is added up in ``idle``)
+    waiting = property(lambda self: self.idle.count,
+                       lambda self, k: self.idle.set(k, self.clock.now))
 
     def start(self) -> None:
         self.spawn(int(self.scaler.target))

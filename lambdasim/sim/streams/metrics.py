@@ -30,6 +30,17 @@ class StreamMetrics:
         self.sums = {k: np.zeros(n) for k in SUMS}
         self.age_ms = np.full(n, np.nan)
         self.age_max = math.nan  # largest IteratorAge (seconds) at or after the warm-up
+        #: billable activity at or after the warm-up (for the bill, not CloudWatch metrics)
+        self.usage = {"get_records_calls": 0, "records_read": 0, "records_put": 0}
+
+    def tally(self, key: str, t: float, n: int = 1) -> None:
+        """Count ``n`` of the activity ``key`` at time ``t`` (if at or after the warm-up)."""
+        if t >= self.warmup:
+            self.usage[key] += n
+
+    def tally_times(self, key: str, times: np.ndarray) -> None:
+        """Count one of the activity ``key`` per time at or after the warm-up."""
+        self.usage[key] += int(np.count_nonzero(times >= self.warmup))
 
     def count(self, metric: str, t: float, n: float) -> None:
         """Add ``n`` to ``metric`` in the second of time ``t``."""

@@ -157,6 +157,7 @@ class Shard:
         self.next_call = now + cfg.call_interval
         if cfg.read_throttle_p and self.rng.random() < cfg.read_throttle_p:
             self.metrics.count(M_READ_THROTTLES, now, 1)
+            self.metrics.tally("get_records_calls", now)
             self.schedule(now + cfg.poll_interval)
             return
         cols, base = rec.cols, rec.base
@@ -165,6 +166,7 @@ class Shard:
         if min(lane.pending() for lane in self.lanes) + self._in_response() >= cfg.lane_ahead:
             self.sleep("full")  # every lane has its next batches: wait until one takes some
             return
+        self.metrics.tally("get_records_calls", now)
         self.byte_tokens = min(cfg.bytes_per_s,
                                self.byte_tokens + (now - self.byte_t) * cfg.bytes_per_s)
         self.byte_t = now
@@ -181,6 +183,7 @@ class Shard:
             self.byte_tokens -= n * cfg.record_bytes
             self.read = lo + n
             self.metrics.count(M_READ, now, n)
+            self.metrics.tally("records_read", now, n)
             idx = np.arange(lo, lo + n)
             if self.read_delay is None:
                 self._deliver(idx, now)

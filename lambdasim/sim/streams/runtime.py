@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 
 from ...spec.distributions import Sampler
+from ...spec.pricing import PUT_UNIT_BYTES, chunks
 from ...spec.stream import StreamSourceSpec
 from ...spec.workload import sorted_uniforms
 from ..clock import Feeder
@@ -91,10 +92,26 @@ class StreamSource:
         self.out.flush()
         self.ledger.close(np.concatenate(held), horizon)
 
+    def usage(self) -> dict:
+        """Billable activity after the warm-up: records put and their 25 KB PUT payload
+        units, shard-hours (and enhanced fan-out consumer-shard-hours and bytes pushed), and
+        the GetRecords calls (free for Lambda's shared-throughput and DynamoDB reads)."""
+        spec, u = self.spec, self.metrics.usage
+        hours = spec.shards * (self.clock.horizon - self.metrics.warmup) / 3600.0
+        rb = spec.workload.record_bytes
+        efo = spec.enhanced_fan_out
+        out = {"records_put": u["records_put"],
+               "put_payload_units": u["records_put"] * chunks(rb, PUT_UNIT_BYTES),
+               "shard_hours": hours, "get_records_calls": 0 if efo else u["get_records_calls"],
+               "records_read": u["records_read"], "bytes_read": u["records_read"] * rb}
+        if efo:
+            out.update(efo_consumer_shard_hours=hours, efo_bytes=u["records_read"] * rb)
+        return out
+
     def log(self) -> SourceLog:
         m = self.metrics
         return SourceLog(
             self.name, self.spec.kind, self.spec.function, self.ledger, samples=m.samples(),
             stats={"iterator_age_max_s": float(m.age_max),
                    "write_throttles": int(m.sums[M_WRITE_THROTTLES].sum())},
-            event_columns={"shard": "shard", "key": "partition_key"})
+            event_columns={"shard": "shard", "key": "partition_key"}, usage=self.usage())

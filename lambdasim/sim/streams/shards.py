@@ -271,6 +271,7 @@ class Producer:
     def _write(self, written, arrival, keys, ids, shard) -> None:
         """Append accepted records to their shards (each shard's records in write order)."""
         n = len(written)
+        self.metrics.tally_times("records_put", written)  # billed PUTs (backlog before 0)
         cols = {"written": written, "arrival": arrival, "done": np.zeros(n, bool)}
         if "lane" in self.columns:
             cols["lane"] = key_to_lane(keys, self.lanes).astype(np.int16)

@@ -18,6 +18,7 @@ from .context import Ctx, Draft
 from .emit import compact, flow, scenario_yaml
 from .functions import check_provisioned, read_functions, read_invoke_configs, read_provisioned
 from .intrinsics import Resolver, Unresolvable, parameter_values
+from .permissions import read_access
 from .pull import read_mappings, settle_shards
 from .push import read_rules, read_s3, read_sns
 from .read import SAM_TRANSFORM, TemplateError, decode, expand_sam, sam_origins, transforms
@@ -104,6 +105,7 @@ def from_template(path: str | Path, workloads: str | Path | dict | None = None,
     sources.sort(key=lambda d: _position(ctx, d.rid))
     sources += _idle_callers(ctx, functions, sources)
     check_provisioned(ctx, functions, sources)
+    read_access(ctx, functions, sources)  # who may invoke, what the role may read
     for d in sources:  # on-failure destinations: not simulated, but accounted for
         dest = d.fields.get("destination")
         if dest in ctx.resources and ctx.rows.get(dest, {}).get("note", "on-failure").startswith(
