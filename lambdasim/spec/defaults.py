@@ -46,6 +46,17 @@ def table() -> list[dict]:
         ("account.concurrency_limit", _d(a, "concurrency_limit"),
          "regional concurrency quota (new accounts may start at 10)",
          "LDG lambda-concurrency"),
+        ("account.id", _d(a, "id"),
+         "the account; its own applications need no statement in a function's policy",
+         "LDG access-control-resource-based"),
+        ("functions[].resource_policy / execution_role", "none: permissions not modelled",
+         "a function declaring neither is permitted everything (as SAM generates for its "
+         "Events); declaring one checks both", "LDG lambda-permissions"),
+        ("sources[sns|eventbridge].retry_access_denied",
+         _d(AsyncSourceSpec, "retry_access_denied"),
+         "a delivery refused for a missing permission is not retried (true: SNS's delivery "
+         "policy, 100,015 attempts over ~23 days; EventBridge 24 h / 185 retries, delays an "
+         "ASSUMPTION)", "SNS DG sns-dead-letter-queues; EventBridge UG eb-rule-dlq"),
         ("account.unreserved_minimum", _d(a, "unreserved_minimum"),
          "concurrency kept unreserved: min(100, limit)", "LDG lambda-concurrency"),
         ("account.scaling_rule / scaling_rate_per_10s",
