@@ -21,6 +21,9 @@ The modules: :mod:`~lambdasim.sweep.grid` (parameters, configurations, runs and 
 nor Dask: those load when a sweep starts its executor.
 """
 
+import sys
+import types
+
 from .core import sweep
 from .files import SWEEP_KEYS, read_sweep
 from .run import FUNCTION_COLUMNS, run_one
@@ -28,3 +31,15 @@ from .stats import KEY_COLUMNS, metric_columns, param_columns, summarize, t975
 
 __all__ = ["FUNCTION_COLUMNS", "KEY_COLUMNS", "SWEEP_KEYS", "metric_columns", "param_columns",
            "read_sweep", "run_one", "summarize", "sweep", "t975"]
+
+
+class _CallableModule(types.ModuleType):
+    """``lambdasim.sweep`` is both this package and the :func:`sweep` function: importing the
+    package binds the module to the name ``lambdasim.sweep``, so the module calls the
+    function."""
+
+    def __call__(self, *args, **kwargs):
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
