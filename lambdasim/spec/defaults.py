@@ -11,7 +11,6 @@ from __future__ import annotations
 from .account import AccountSpec
 from .async_source import DEFAULT_DELIVERY, DEFAULT_DEQUEUE, AsyncSourceSpec
 from .function import FunctionSpec
-from .pricing import Pricing
 from .sqs import SqsSourceSpec
 from .stream import DEFAULT_READ_DELAY, StreamSourceSpec
 from .sync_source import SyncSourceSpec
@@ -80,10 +79,11 @@ def table() -> list[dict]:
          "busy environments recycled every ~2 hours", "Xebia (after Dec 2019)"),
         ("functions[].lifetime_jitter_s", _d(f, "lifetime_jitter_s"),
          "recycling spread before the lifetime", "ASSUMPTION"),
-        ("pricing", f"requests ${Pricing().request_usd_per_million:g}/M, "
-         f"${Pricing().gb_second_usd:g}/GB-s, init billed: {Pricing().bill_init}",
-         "Lambda list prices, us-east-1; init phase billed since 1 Aug 2025",
-         "aws.amazon.com/lambda/pricing; AWS Compute Blog (Apr 2025)"),
+        ("pricing", "lambdasim/data/prices.yaml (us-east-1 list prices)",
+         "the whole bill: Lambda requests and GB-s (init billed since 1 Aug 2025), SQS "
+         "requests, Kinesis shard-hours and PUT units, EFO, SNS, EventBridge; each price with "
+         "its status (`lambdasim prices`)",
+         "aws.amazon.com pricing pages (read 2026-11-28); several unverified: docs/prices.md"),
         ("sources[sync].client_retry", _d(SyncSourceSpec, "client_retry"),
          "the caller does not retry a 429 ('standard' = boto3's 3 attempts, 'legacy' 5)",
          "boto3 retries guide"),
