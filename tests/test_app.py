@@ -355,7 +355,9 @@ def test_explorer_app_in_a_real_browser(browser, voila_app, tmp_path):
         before = _state(page)
         page.keyboard.press("Home")  # provisioned back to 0
         _wait_redrawn(page, before)
-        assert "lowered" not in page.inner_text(NOTE)
+        page.wait_for_function(  # the notes come with the table; bounded all the same
+            "s => !document.querySelector(s).innerText.includes('lowered')", arg=NOTE,
+            timeout=CHANGE_MS)
 
         step = "switching to SQS and entering invalid settings"
         before = _state(page)

@@ -48,6 +48,7 @@ def _fmt(v) -> str:
 
 
 _CELL = "padding:0 10px;line-height:1.35"
+_NOTE = "font-size:90%;line-height:1.3;margin:2px 0 4px;padding:3px 8px;"
 
 
 def table_html(table: pd.DataFrame, note: str = "") -> str:
@@ -124,3 +125,15 @@ def push_latency_note(result) -> str:
             f"{parts['dequeue_s']:.3g} s ({parts['assumed_share']:.0%}){rest}. AWS publishes "
             "no distribution of these delays: lambdasim's are fitted to published measurements "
             "or, for S3, assumed (docs/calibration.md; delivery_delay in a scenario).")
+
+
+def notes_html(fitted: list[str], latency: str = "") -> str:
+    """The notes above the table, as HTML: concurrency values lowered to what the account
+    allows (amber, class ``lambdasim-fitted``), and the push latency's assumed part
+    (blue-grey, class ``lambdasim-latency-note``)."""
+    boxes = [f"<div class='lambdasim-fitted' style='{_NOTE}background:#fff4e0;"
+             f"border-left:3px solid #e8a33d'>{html.escape(n)}</div>" for n in fitted]
+    if latency:
+        boxes.append(f"<div class='lambdasim-latency-note' style='{_NOTE}background:#eef3f8;"
+                     f"border-left:3px solid #6b8bb0'>{html.escape(latency)}</div>")
+    return "".join(boxes)

@@ -28,13 +28,12 @@ from .scenarios import (
     simulate_in_slices,
     values_from_scenario,
 )
-from .table import push_latency_note, summary_table, table_html
+from .table import notes_html, push_latency_note, summary_table, table_html
 
 #: longest horizon (simulated seconds) redone on every change; longer ones wait for Run
 AUTO_RUN_MAX_S = 300.0
 PNG_DPI = 72
 _OUTPUTS = ("progress", "status", "error", "note", "figure", "summary", "messages")
-_NOTE_STYLE = "font-size:90%;line-height:1.3;margin:2px 0 4px;padding:3px 8px;"
 
 
 class Explorer(W.VBox):
@@ -44,27 +43,22 @@ class Explorer(W.VBox):
     ``sqs_batch_size``, ``sqs_window``, ``sqs_max_concurrency``, ``horizon``, ``seed``,
     ``run_button``, ``progress``, ``status``, ``error``, ``note``, ``summary``, ``figure``,
     ``messages``); ``run()`` simulates and redraws synchronously; after a run ``results``,
-    ``scenarios``, ``table`` and ``fig`` hold what is shown, ``notes`` the notes shown.
-
-    ``controls`` (the knobs) and ``output`` (status, validation message, notes, table,
-    figure) are the two columns, for an app that lays them out itself
-    (``notebooks/explorer.ipynb``).
-    Each knob's tooltip explains it in AWS terms (:data:`KNOB_HELP`), and each part has the
-    CSS class ``lambdasim-<attribute>`` (underscores as dashes: ``lambdasim-run-button``)."""
+    ``scenarios``, ``table``, ``fig`` and ``notes`` hold what is shown. ``controls`` (the
+    knobs) and ``output`` (status, messages, notes, table, figure) are the two columns, for an
+    app that lays them out itself (``notebooks/explorer.ipynb``). Each knob's tooltip explains
+    it in AWS terms (:data:`KNOB_HELP`); each part has the CSS class ``lambdasim-<attribute>``
+    (underscores as dashes: ``lambdasim-run-button``)."""
 
     def __init__(self, scenario=None):
         self.base = _scenario_dict(scenario)
         v = values_from_scenario(self.base)
-        self.results = None
-        self.scenarios = None
+        self.results = self.scenarios = self.fig = None
         self.table: pd.DataFrame | None = None
-        self.fig = None
         self.last_error: Exception | None = None
-        self.notes: list[str] = []
+        self.notes: list[str] = []  # the notes shown; _fitted: those of the last settings
         self._fitted: list[str] = []
         self.runs = 0
-        self._held = False
-        self._dirty = False
+        self._held = self._dirty = False
         # the last (scenario, seed, detail) and result of each side: a knob of one side only
         # (e.g. shards) leaves the other side's run as it was
         self._last: list = [None, None]
@@ -87,9 +81,8 @@ class Explorer(W.VBox):
 
         self.controls, self.kind_boxes = lay_out(self, {"run_button": [self.progress]})
         self.kinesis_box, self.sqs_box = self.kind_boxes["kinesis"], self.kind_boxes["sqs"]
-        self.output = css(W.VBox([self.status, self.error, self.note, self.summary,
-                                  self.figure, self.messages],
-                                 layout=W.Layout(flex="1 1 600px")), "output")
+        self.output = css(W.VBox([self.status, self.error, self.note, self.summary, self.figure,
+                                  self.messages], layout=W.Layout(flex="1 1 600px")), "output")
         super().__init__([
             W.HTML("<h3>lambdasim explorer: one workload, pushed vs pulled</h3>"),
             W.HBox([self.controls, self.output], layout=W.Layout(flex_flow="row wrap")),
@@ -112,9 +105,7 @@ class Explorer(W.VBox):
     def values(self) -> dict:
         """The current knob values (see :func:`default_values`)."""
         out = {}
-        for k in KNOBS:
-            if not k.key:
-                continue
+        for k in (k for k in KNOBS if k.key):
             value = getattr(self, k.attr).value
             if k.none == "unchecked" and not getattr(self, f"{k.attr}_on").value:
                 value = None
@@ -235,23 +226,15 @@ class Explorer(W.VBox):
         png = _png(self.fig)
         self.table = summary_table(results, (f"push ({a.scenario.sources[0].kind})",
                                              f"pull ({b.scenario.sources[0].kind})"))
+        self._show_notes(self._fitted, push_latency_note(a))  # first: shown with the table
         self.figure.value = png
         self.summary.value = table_html(
             self.table, "Same arrivals in both runs (same seed and source name); each run has "
                         "the account to itself. The figure is below.")
-        self._show_notes(self._fitted, push_latency_note(a))
 
     def _show_notes(self, fitted: list[str], latency: str = "") -> None:
-        """The notes above the table: concurrency values fitted to the account (amber), and
-        the push latency's assumed part (blue-grey)."""
         self.notes = [*fitted, *([latency] if latency else [])]
-        boxes = [f"<div class='lambdasim-fitted' style='{_NOTE_STYLE}background:#fff4e0;"
-                 f"border-left:3px solid #e8a33d'>{html.escape(n)}</div>" for n in fitted]
-        if latency:
-            boxes.append(f"<div class='lambdasim-latency-note' style='{_NOTE_STYLE}"
-                         f"background:#eef3f8;border-left:3px solid #6b8bb0'>"
-                         f"{html.escape(latency)}</div>")
-        self.note.value = "".join(boxes)
+        self.note.value = notes_html(fitted, latency)
 
 
 def _simulate_sides(scenarios, seed: int, detail: str, last: list, on_step):
