@@ -52,9 +52,11 @@ lint: $(ALL_STAMP)  ## ruff on the package, the tests and the benchmarks
 	@echo "==> lint (ruff)"
 	$(VENV)/bin/ruff check lambdasim tests benchmarks
 
+# tests run on every core (pytest-xdist), a file per worker at a time
 test: lint  ## lint, unit and theory tests, and the notebooks (nbval)
-	@echo "==> tests and tutorial notebooks (pytest; several minutes)"
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
+	@echo "==> tests and tutorial notebooks (pytest on every core; several minutes)"
+	$(PY) -m pytest tests notebooks -n auto --dist loadfile --nbval-lax \
+		--nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: $(ALL_STAMP)  ## open JupyterLab on the tutorial notebooks
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)

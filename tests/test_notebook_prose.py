@@ -16,10 +16,11 @@ that is none of:
   input, such as its rate or BatchSize, is not a simulated figure;
 - 0 or 1.
 
-Not numbers, and ignored: section numbering in headings ("## 2. BatchSize") and link texts,
-references to notebooks ("notebook 04", "notebooks 02-07"), dates and years ("November 2023",
-"since 2019"), code spans and fenced code, link targets and URLs, and names that contain
-digits (``p99``, ``S3``, ``python3.12``, ``x86_64``, ``us-east-1``, ``tab10``).
+Not numbers, and ignored: section numbering in headings ("## 2. BatchSize"), link texts and
+ordered lists, references to notebooks and sections ("notebook 04", "notebooks 02-07",
+"section 3"), dates and years ("November 2023", "since 2019"), code spans and fenced code,
+link targets and URLs, and names that contain digits (``p99``, ``S3``, ``python3.12``,
+``x86_64``, ``us-east-1``, ``tab10``).
 
 Notebooks numbered 08 and above belong to other work in progress: they are listed but skipped
 until reviewed under the same rules (:data:`REVIEWED`).
@@ -36,8 +37,8 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
-#: tutorial notebooks reviewed under these rules (00-07, with letter suffixes for splits)
-REVIEWED = re.compile(r"^0[0-7][a-z]?_")
+#: tutorial notebooks reviewed under these rules (all of them, letter suffixes for splits)
+REVIEWED = re.compile(r"^\d\d[a-z]?_")
 #: characters either side of a number searched for an AWS figure's keywords
 WINDOW = 80
 
@@ -45,6 +46,17 @@ WINDOW = 80
 # (value, keywords that must appear near it, AWS source). Only figures AWS documents; a
 # lambdasim default or a third-party measurement is printed by code instead, with its source.
 AWS_FIGURES: list[tuple[float, str, str]] = [
+    # template import: CloudFormation and SQS defaults (notebook 09)
+    (3, r"Timeout", "CloudFormation AWS::Lambda::Function: Timeout defaults to 3 s"),
+    (30, r"VisibilityTimeout|visibility timeout",
+     "SQS API reference / AWS::SQS::Queue: VisibilityTimeout defaults to 30 s"),
+    # permissions (notebook 11)
+    (403, r"HTTP|AccessDenied", "Lambda API reference, common errors: AccessDeniedException, 403"),
+    (100000, r"SNS|twenty seconds|20 s",
+     "SNS DG sns-message-delivery-retries: post-backoff phase, 100,000 retries 20 s apart"),
+    (100015, r"SNS|times", "SNS DG sns-message-delivery-retries: 100,015 times over 23 days"),
+    (23, r"days", "SNS DG sns-message-delivery-retries: over 23 days"),
+    (185, r"EventBridge|retr|times", "EventBridge UG eb-rule-retry-policy: up to 185 times"),
     # Lambda concurrency and scaling (Lambda Developer Guide: lambda-concurrency,
     # scaling-behavior)
     (1000, r"account|quota|concurren|environment|scal|region|per 10 s|MaximumConcurrency|legacy|"
@@ -73,7 +85,8 @@ AWS_FIGURES: list[tuple[float, str, str]] = [
      "with 5 concurrent batches; KDS limits: 5 GetRecords/s; with-sqs: maxReceiveCount >= 5; "
      "boto3 retries guide: legacy mode 5 attempts; KDS: about 1 s with five consumers"),
     (3, r"attempts|standard", "boto3 retries guide: standard mode makes 3 attempts"),
-    (20, r"capped|cap\b|backoff|jitter", "boto3 retries guide: standard mode backoff capped at 20 s"),
+    (20, r"capped|cap\b|backoff|jitter",
+     "boto3 retries guide: standard mode backoff capped at 20 s"),
     (6, r"timeout|MB|hours|\b6 h\b|payload", "LDG with-sqs: visibility timeout 6 x function "
      "timeout + window; gettingstarted-limits: 6 MB sync payload; async-error-handling: 6 h"),
     (300, r"per minute|a minute|/min|window|MaximumBatchingWindow|backoff|minutes|5 min",
@@ -126,7 +139,8 @@ _STRIP = [
     re.compile(r"^\s*#+\s*\d+[a-z]?\.", re.M),                       # "## 2." section numbers
     re.compile(r"^\s*\d+\.\s", re.M),                                 # "2. " list numbering
     re.compile(r"\[\d+[a-z]?\.\s"),                                  # "[4. Failures]" link text
-    re.compile(r"\bnotebooks?\s+\d+[a-z]?(?:\s*(?:,|-|–|and|or|to)\s*\d+[a-z]?)*", re.I),
+    re.compile(r"\b(?:notebook|section)s?\s+\d+[a-z]?(?:\s*(?:,|-|–|and|or|to)\s*\d+[a-z]?)*",
+               re.I),
     re.compile(rf"(?:\b\d{{1,2}}\s+)?\b{_MONTH}\.?\s+(?:\d{{1,2}},\s+)?(?:19|20)\d\d\b"),
     re.compile(r"\b(?:since|in|before|after|until|from|of|pre-|post-)\s*(?:19|20)\d\d\b", re.I),
     re.compile(r"\b(?:19|20)\d\d(?=\s+(?:rule|scaling rule))"),

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..spec import ScenarioError
+from .sweep import run_on_executor
 
 _TARGET = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(<=|>=|<|>)\s*(\S+)\s*$")
 
@@ -50,6 +51,7 @@ def parse_target(text: str) -> tuple[str, str]:
     return m.group(1), f"{op}{m.group(3)}"
 
 
+
 def _advise(args) -> int:
     from .. import plots
     from ..advisor import advise
@@ -58,22 +60,12 @@ def _advise(args) -> int:
     base = load(args.scenario)
     knobs = dict(parse_knob(k) for k in args.knob)
     targets = dict(parse_target(t) for t in args.target)
-    client = None
-    if args.scheduler:
-        from .sweep import _dask_client
-
-        client = _dask_client(args.scheduler)
-    try:
-        advice = advise(base, knobs, targets, objective=args.objective,
-                        replications=args.replications, seed=args.seed, executor=client,
-                        out=args.out, workers=args.workers, prune=not args.full_grid)
-    except KeyboardInterrupt:
-        kept = f"; finished runs are kept in {args.out}, run again to resume" if args.out else ""
-        print(f"lambdasim: interrupted{kept}", file=sys.stderr)
-        return 130
-    finally:
-        if client is not None:
-            client.close()
+    advice, status = run_on_executor(args, lambda client: advise(
+        base, knobs, targets, objective=args.objective, replications=args.replications,
+        seed=args.seed, executor=client, out=args.out, workers=args.workers,
+        prune=not args.full_grid))
+    if status:
+        return status
     print(advice.report())
     out = Path(args.out or "advice")
     out.mkdir(parents=True, exist_ok=True)

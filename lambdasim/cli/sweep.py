@@ -12,20 +12,29 @@ SWEEP_METRICS = ("succeeded", "throttles", "latency_p50_s", "latency_p99_s",
                  "throughput_per_s", "cost_usd")
 
 
+def run_on_executor(args, work):
+    """``work(executor)`` on the Dask scheduler of ``--scheduler`` (else locally); an
+    interruption says where the finished runs are kept. Returns (result, exit status)."""
+    client = _dask_client(args.scheduler) if args.scheduler else None
+    try:
+        return work(client), 0
+    except KeyboardInterrupt:
+        kept = f"; finished runs are kept in {args.out}, run again to resume" if args.out else ""
+        print(f"lambdasim: interrupted{kept}", file=sys.stderr)
+        return None, 130
+    finally:
+        if client is not None:
+            client.close()
+
+
 def _sweep(args) -> int:
     from ..sweep import read_sweep, summarize, sweep
 
     spec = read_sweep(args.sweep)
-    client = _dask_client(args.scheduler) if args.scheduler else None
-    try:
-        df = sweep(**spec, executor=client, workers=args.workers, out=args.out)
-    except KeyboardInterrupt:
-        kept = f"; finished runs are kept in {args.out}, run again to resume" if args.out else ""
-        print(f"lambdasim: interrupted{kept}", file=sys.stderr)
-        return 130
-    finally:
-        if client is not None:
-            client.close()
+    df, status = run_on_executor(
+        args, lambda client: sweep(**spec, executor=client, workers=args.workers, out=args.out))
+    if status:
+        return status
     summary = summarize(df)
     print(format_sweep(summary))
     if args.out:

@@ -8,6 +8,7 @@ Every scenario field that AWS bounds is declared with :func:`limits`, e.g.
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
@@ -47,6 +48,25 @@ def limits(lo: float | None = None, hi: float | None = None, why: str = "", *,
         return v
 
     return AfterValidator(check)
+
+
+def read_yaml(path, error: type[Exception] = ScenarioError):
+    """The data of a YAML file; a missing file or a syntax error raises ``error`` with one
+    line naming the file (and the line and column)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{path}:{where}: YAML syntax error: {what}") from None
 
 
 def check_order(spec, low: str, high: str) -> None:

@@ -13,7 +13,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from .account import AccountSpec, check_carving
 from .async_source import AsyncSourceSpec
-from .base import ScenarioError, Spec, limits, scenario_error
+from .base import ScenarioError, Spec, limits, read_yaml, scenario_error
 from .function import FunctionSpec
 from .permissions import check_permissions, permission_warnings
 from .pricing import Pricing
@@ -77,17 +77,7 @@ class Scenario(Spec):
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
         path = Path(path)
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise ScenarioError(f"{path}:{where}: YAML syntax error: {what}") from None
+        data = read_yaml(path)
         if data is None:
             raise ScenarioError(f"{path}: the file is empty (a scenario needs functions and "
                                 "sources)")

@@ -68,20 +68,11 @@ def read_sweep(path: str | os.PathLike) -> dict:
     """The arguments of :func:`sweep` from a YAML sweep file: ``base`` (an inline scenario
     mapping, a scenario YAML path relative to the sweep file, or a bundled example's name),
     ``grid``, ``replications``, and optionally ``zip`` and ``seed``."""
-    import yaml
-
+    from ..spec.base import read_yaml
     from ..spec.scenario import _resolve_traces
 
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(f"{path}:{where}: YAML syntax error: "
-                            f"{getattr(exc, 'problem', None) or exc}") from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: must be a mapping with keys {', '.join(SWEEP_KEYS)}")
     unknown = [k for k in data if k not in SWEEP_KEYS]

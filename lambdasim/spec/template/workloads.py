@@ -22,9 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..async_source import AsyncSourceSpec
+from ..base import read_yaml
 from ..function import FunctionSpec
 from ..sqs import SqsSourceSpec
 from ..stream import StreamSourceSpec
@@ -48,15 +47,7 @@ def read(workloads: str | Path | dict | None) -> tuple[dict, str]:
     if isinstance(workloads, dict):
         return workloads, "workloads"
     path = Path(workloads)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise TemplateError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise TemplateError(f"{path}{where}: YAML syntax error: "
-                            f"{getattr(exc, 'problem', None) or exc}") from None
+    data = read_yaml(path, TemplateError)
     if data is None:
         return {}, path.name
     if not isinstance(data, dict):
