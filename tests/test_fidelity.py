@@ -176,3 +176,23 @@ def test_a_record_larger_than_a_readers_share_is_read():
     r = ls.simulate(sc, seed=1)
     s = r.summary.iloc[0]
     assert s.offered == 24 and s.succeeded == 24
+
+
+def test_reserved_zero_on_pull_sources_throttles_the_mapping():
+    """Reserved concurrency 0 with a stream or a queue: the mapping is throttled and nothing
+    is invoked; stream records wait in the shard, SQS messages come back after the visibility
+    timeout (their receive count grows, so redrive moves them to the DLQ)."""
+    base = {"duration_s": 200, "functions": [{"name": "w", "reserved_concurrency": 0}]}
+    kinesis = ls.Scenario.from_dict({**base, "sources": [{
+        "name": "s", "kind": "kinesis", "function": "w", "shards": 1, "workload": poisson(5)}]})
+    r = ls.simulate(kinesis, seed=1)
+    s = r.summary.iloc[0]
+    assert len(r.invocations) == 0 and s.throttles > 0 and s.in_flight == s.offered
+    assert (r.throttles.reason == "reserved").all()
+    sqs = ls.Scenario.from_dict({**base, "sources": [{
+        "name": "q", "kind": "sqs", "function": "w", "max_receive_count": 2,
+        "workload": poisson(5)}]})
+    r = ls.simulate(sqs, seed=1)
+    s = r.summary.iloc[0]
+    assert len(r.invocations) == 0 and s.throttles > 0
+    assert s.failed > 0  # received twice (throttled each time), then redriven to the DLQ

@@ -41,7 +41,6 @@ The modules: :mod:`~lambdasim.plots.common` (colours, periods, units, axes helpe
 from .common import (
     AGE_METRICS,
     AGE_NAMES,
-    AGE_UNITS,
     MIXED_COLOR,
     OUTCOME_HATCHES,
     REASON_HATCHES,
@@ -63,7 +62,7 @@ from .sweep import plot_heatmap, plot_sweep
 SWEEP_FIGURES = ("plot_sweep", "plot_heatmap")
 
 __all__ = [
-    "AGE_METRICS", "AGE_NAMES", "AGE_UNITS", "COMPARE_ROWS", "MIXED_COLOR", "OUTCOME_HATCHES",
+    "AGE_METRICS", "AGE_NAMES", "COMPARE_ROWS", "MIXED_COLOR", "OUTCOME_HATCHES",
     "REASON_HATCHES", "SWEEP_FIGURES", "age_unit", "ages", "compare", "concurrency",
     "function_colors", "function_label", "latencies", "latency_cdf", "max_age_s",
     "nice_period", "outcomes", "overview", "pair_colors", "plot_heatmap", "plot_sweep", "side",

@@ -17,10 +17,6 @@ from ..results.result import PULL_KINDS
 #: says nothing while events wait; lambdasim samples the oldest waiting event every second)
 #: and the SQS queue's ApproximateAgeOfOldestMessage
 AGE_METRICS = ("IteratorAge", "OldestWaitingEventAge", "ApproximateAgeOfOldestMessage")
-#: unit of each age metric as AWS reports it, used when ``lambdasim.METRICS`` does not list it
-AGE_UNITS = {"IteratorAge": "Milliseconds", "AsyncEventAge": "Milliseconds",
-             "OldestWaitingEventAge": "Milliseconds",
-             "ApproximateAgeOfOldestMessage": "Seconds"}
 _TO_SECONDS = {"Milliseconds": 1e-3, "Seconds": 1.0, "Microseconds": 1e-6}
 _AGE_STYLE = {"IteratorAge": "-", "AsyncEventAge": "--", "OldestWaitingEventAge": "--",
               "ApproximateAgeOfOldestMessage": ":"}
@@ -211,7 +207,7 @@ def _plain(v: float, _pos=None) -> str:
 
 def age_unit(metric: str) -> str:
     """Unit of an age metric's values (``Milliseconds`` or ``Seconds``)."""
-    return METRICS.get(metric, (AGE_UNITS.get(metric, "Milliseconds"),))[0]
+    return METRICS[metric][0]
 
 
 def max_age_s(result, source: str) -> float:
