@@ -196,3 +196,19 @@ def test_reserved_zero_on_pull_sources_throttles_the_mapping():
     s = r.summary.iloc[0]
     assert len(r.invocations) == 0 and s.throttles > 0
     assert s.failed > 0  # received twice (throttled each time), then redriven to the DLQ
+
+
+def test_every_given_up_event_says_why():
+    """The events table's reason: SQS redrive to the DLQ, a stream's record-age limit."""
+    sc = ls.Scenario.from_dict({
+        "duration_s": 300, "functions": [{"name": "w", "error_rate": 1.0}],
+        "sources": [
+            {"name": "q", "kind": "sqs", "function": "w", "max_receive_count": 2,
+             "workload": poisson(2)},
+            {"name": "k", "kind": "kinesis", "function": "w", "shards": 1,
+             "max_record_age_s": 60, "workload": poisson(2)}]})
+    ev = ls.simulate(sc, seed=1).events
+    done = ev[ev.outcome != "in_flight"]
+    assert (done[done.source == "q"].reason == "redrive").all()
+    assert (done[done.source == "k"].reason == "record_age").all()
+    assert len(done[done.source == "q"]) > 100 and len(done[done.source == "k"]) > 100

@@ -34,6 +34,10 @@ class Reason(IntEnum):
     MAX_EVENT_AGE = 3  # older than MaximumEventAgeInSeconds
     FUNCTION_DISABLED = 4  # reserved concurrency 0: the function is switched off
     PERMISSION = 5  # the caller or service may not invoke the function (403)
+    RETENTION = 6  # trimmed from the stream or queue after its retention period
+    RECORD_AGE = 7  # older than MaximumRecordAgeInSeconds (streams)
+    REDRIVE = 8  # received maxReceiveCount times: moved to the dead-letter queue (SQS)
+    PUT_THROTTLED = 9  # the producer gave up after its put was throttled (Kinesis)
 
     @property
     def label(self) -> str:
@@ -107,8 +111,9 @@ class Ledger:
             self.reason[i] = reason
 
     def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end,
-               start: float = np.nan, cold: bool = False) -> None:
-        """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end``."""
+               start: float = np.nan, cold: bool = False, reason: int = 0) -> None:
+        """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end`` (for
+        ``reason``)."""
         if len(ids) == 0:
             return
         if self.rows:
@@ -118,6 +123,8 @@ class Ledger:
             self.end[ids] = end
             self.start[ids] = start
             self.cold[ids] = cold
+            if reason:
+                self.reason[ids] = reason
             return
         self.settled += len(ids)
         counted = self.counted(arrival)

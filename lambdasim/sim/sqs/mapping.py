@@ -24,7 +24,7 @@ from ...spec.distributions import Sampler
 from ...spec.pricing import SQS_BATCH_MAX, batched_requests, chunks
 from ...spec.sqs import SqsSourceSpec
 from ..clock import Feeder
-from ..ledger import SUCCEEDED, ConservationError, Ledger
+from ..ledger import EXPIRED, FAILED, SUCCEEDED, ConservationError, Ledger, Reason
 from ..log import SourceLog
 from ..source import Context
 from .metrics import QueueMetrics
@@ -133,7 +133,9 @@ class SqsSource:
         led = self.ledger
         arrival = self.queue.store.arrival[rows]
         if led.rows:  # start and cold stay those of the message's last invocation
-            led.settle(ids, arrival, outcome, end, start=led.start[ids], cold=led.cold[ids])
+            reason = {EXPIRED: Reason.RETENTION, FAILED: Reason.REDRIVE}.get(outcome, 0)
+            led.settle(ids, arrival, outcome, end, start=led.start[ids], cold=led.cold[ids],
+                       reason=reason)
         else:
             led.settle(ids, arrival, outcome, end)
         if outcome == SUCCEEDED:  # end is the batch's end time

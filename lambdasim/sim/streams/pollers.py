@@ -42,7 +42,7 @@ import numpy as np
 from ...spec.aws import DYNAMODB_READERS
 from ...spec.stream import StreamSourceSpec
 from ..clock import Clock, Timer
-from ..ledger import DROPPED, EXPIRED, FAILED, SUCCEEDED
+from ..ledger import DROPPED, EXPIRED, FAILED, SUCCEEDED, Reason
 from .metrics import M_READ, M_READ_THROTTLES, StreamMetrics
 from .shards import ShardRecords
 
@@ -309,7 +309,7 @@ class Lane:
         if max_age >= 0:
             old = ~gone & (w < now - max_age)
             if old.any():
-                rec.settle(loc[old], self.cfg.discard, now)
+                rec.settle(loc[old], self.cfg.discard, now, reason=Reason.RECORD_AGE)
             gone |= old
         return batch[~gone]
 
@@ -360,5 +360,6 @@ class Lane:
     def _check_retries(self, entry: list, now: float) -> None:
         limit = self.cfg.max_retry_attempts
         if limit >= 0 and entry[1] > limit:
-            self.records.settle(entry[0] - self.records.base, self.cfg.discard, now)
+            self.records.settle(entry[0] - self.records.base, self.cfg.discard, now,
+                                reason=Reason.RETRIES_EXHAUSTED)
             self.stack.pop()

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from ..ledger import DROPPED, EXPIRED, SUCCEEDED, ConservationError, Ledger
+from ..ledger import DROPPED, EXPIRED, SUCCEEDED, ConservationError, Ledger, Reason
 from .metrics import M_OFFERED, M_SUCCEEDED, M_WRITE_THROTTLES, StreamMetrics
 
 COMPACT_MIN = 4096  # drop a consumed prefix once it is longer than this
@@ -68,7 +68,7 @@ class Settlements:
         self._ok: list[tuple] = []  # (ids, arrival, end) of successes not yet in the ledger
 
     def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end: float,
-               start: float = np.nan, cold: bool = False) -> None:
+               start: float = np.nan, cold: bool = False, reason: int = 0) -> None:
         if outcome == SUCCEEDED:
             self.metrics.count(M_SUCCEEDED, end, len(ids))
             if not self.ledger.rows:
@@ -76,7 +76,7 @@ class Settlements:
                 if len(self._ok) >= self.CHUNK:
                     self.flush()
                 return
-        self.ledger.settle(ids, arrival, outcome, end, start=start, cold=cold)
+        self.ledger.settle(ids, arrival, outcome, end, start=start, cold=cold, reason=reason)
 
     def attempted(self, ids: np.ndarray) -> None:
         """Records ``ids`` were sent to the function (rows only)."""
@@ -128,7 +128,7 @@ class ShardRecords:
 
     # -- outcomes -------------------------------------------------------------------------
     def settle(self, loc: np.ndarray, outcome: int, end: float, start: float = np.nan,
-               cold: bool = False) -> None:
+               cold: bool = False, reason: int = 0) -> None:
         """Give records (local positions ``loc``) their outcome, once."""
         if len(loc) == 0:
             return
@@ -139,7 +139,9 @@ class ShardRecords:
         cols["done"][loc] = True
         # without ledger rows the ledger only counts the records: positions stand in for ids
         ids = cols["id"][loc] if self.ids else loc
-        self.out.settle(ids, cols["arrival"][loc], outcome, end, start, cold)
+        if outcome == EXPIRED:
+            reason = Reason.RETENTION
+        self.out.settle(ids, cols["arrival"][loc], outcome, end, start, cold, reason)
 
     def attempted(self, batch: np.ndarray) -> None:
         """The records at global positions ``batch`` were sent to the function."""
@@ -262,7 +264,8 @@ class Producer:
             waiting = rej[~out]
         gone = np.concatenate(dropped) if dropped else np.empty(0, np.int64)
         if len(gone):  # the producer gave up on them
-            self.ledger.settle(pool["id"][gone], pool["arrival"][gone], DROPPED, written[gone])
+            self.ledger.settle(pool["id"][gone], pool["arrival"][gone], DROPPED, written[gone],
+                               reason=Reason.PUT_THROTTLED)
         self.carry = {k: v[waiting] for k, v in pool.items()} if len(waiting) else None
         acc = np.concatenate(accepted) if accepted else np.empty(0, np.int64)
         self._write(written[acc], pool["arrival"][acc], pool["key"][acc], pool["id"][acc],
