@@ -138,9 +138,19 @@ class Result:
     # -- metrics ----------------------------------------------------------------------------
     def metrics(self, period_s: float = 1.0) -> pd.DataFrame:
         """CloudWatch-style series, one value per period (see ``METRICS`` for units and
-        statistics). Function-wide rows have ``source == ""``."""
+        statistics). Function-wide rows have ``source == ""``. Computed once per period (a
+        copy is returned)."""
+        return self._cached_metrics(period_s).copy()
+
+    def _cached_metrics(self, period_s: float) -> pd.DataFrame:
         if not period_s > 0:
             raise ValueError(f"period_s = {period_s!r}: must be > 0")
+        cache = self.__dict__.setdefault("_metrics_cache", {})
+        if period_s not in cache:
+            cache[period_s] = self._metrics(period_s)
+        return cache[period_s]
+
+    def _metrics(self, period_s: float) -> pd.DataFrame:
         h = self.duration_s
         nb = int(np.ceil(h / period_s - 1e-9))
         t = np.arange(nb) * period_s
@@ -194,7 +204,7 @@ class Result:
         the only series of that metric, or a ValueError naming the choices."""
         if metric not in METRICS:
             raise ValueError(f"metric = {metric!r}: not a lambdasim metric (see METRICS)")
-        m = self.metrics(period_s)
+        m = self._cached_metrics(period_s)
         m = m[m.metric == metric]
         if source is not None:
             m = m[m.source == source]
