@@ -337,3 +337,22 @@ def test_knob_values_round_trip_through_the_scenarios():
         widgets.build_scenarios({**values, "duration_s": 0})
     with pytest.raises(ls.ScenarioError, match=r"^pattern = 'step': must be one of poisson, "):
         widgets.build_scenarios({**values, "pattern": "step"})
+
+
+def test_permission_toggles_take_one_path_away_at_a_time():
+    """Push: SNS deliveries are refused (zero invocations, dropped, reason permission); pull:
+    the mapping cannot be created (the execution role reads nothing), a one-line refusal."""
+    from lambdasim.widgets.scenarios import build_scenarios
+
+    push, pull = build_scenarios({"push_kind": "sns", "pull_kind": "kinesis",
+                                  "push_permission_missing": True, "horizon_s": 60})
+    r = ls.simulate(ls.Scenario.from_dict(push), seed=1)
+    assert len(r.invocations) == 0
+    done = r.events[r.events.outcome != "in_flight"]
+    assert len(done) > 0 and (done.reason == "permission").all()
+    ls.Scenario.from_dict(pull)  # the pull side keeps its permissions
+    push, pull = build_scenarios({"push_kind": "sns", "pull_kind": "kinesis",
+                                  "pull_permission_missing": True, "horizon_s": 60})
+    ls.Scenario.from_dict(push)
+    with pytest.raises(ls.ScenarioError, match="execution_role does not allow kinesis:"):
+        ls.Scenario.from_dict(pull)

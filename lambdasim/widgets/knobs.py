@@ -105,12 +105,19 @@ KNOBS: tuple[Knob, ...] = (
       "0 = no cold starts.",
       "FloatSlider", "cold_start_s", 0.3, {"min": 0, "max": 10, "step": 0.05},
       target="function.cold_start", codec="mean_or_none"),
-    K("permission_missing", "Function", "permission missing", "permission missing",
-      "Take every permission away, as a forgotten IAM line does: the function's resource-based "
-      "policy admits no service (S3 refuses the notification configuration; SNS's deliveries "
-      "all fail, not retried) and its execution role reads nothing (CreateEventSourceMapping "
-      "fails for Kinesis and SQS).",
-      "Checkbox", "permission_missing", False, target="function.permission_missing"),
+    K("push_permission_missing", "Function", "push: permission missing",
+      "push: permission missing",
+      "Push: the function's resource-based policy admits no service, as a forgotten "
+      "AWS::Lambda::Permission does (S3 refuses the notification configuration; every SNS "
+      "delivery fails and is not retried: zero invocations, messages dropped).",
+      "Checkbox", "push_permission_missing", False,
+      target="push_function.permission_missing"),
+    K("pull_permission_missing", "Function", "pull: permission missing",
+      "pull: permission missing",
+      "Pull: the execution role cannot read the stream or queue, as a forgotten IAM line does "
+      "(CreateEventSourceMapping fails: the page shows AWS's refusal instead of a run).",
+      "Checkbox", "pull_permission_missing", False,
+      target="pull_function.permission_missing"),
     K("account", "Concurrency", "account limit", "account limit",
       "The account's concurrency quota in the Region (default 1,000; new accounts may start "
       "at 10), shared by the functions without reserved concurrency. AWS keeps min(100, "

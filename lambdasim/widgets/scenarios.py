@@ -151,6 +151,7 @@ def values_from_scenario(scenario=None) -> dict:
     shaped = wl["pattern"] in RATE_FIELDS
     parts = {"scenario": base, "account": base.get("account", {}),
              "function": base["functions"][0], "push": _first(base, PUSH_KINDS),
+             "push_function": {}, "pull_function": {},
              "pull": _first(base, pull_kinds()), "kinesis": _first(base, ("kinesis",)),
              "sqs": _first(base, ("sqs",)),
              "workload": {"pattern": wl["pattern"], "rate": wl[RATE_FIELDS[wl["pattern"]]]}
@@ -226,6 +227,7 @@ def _build(values: dict, base: dict, notes: list | None = None) -> tuple[dict, d
     kind = v["pull_kind"]
     parts = {"scenario": {"warmup_s": 0.0}, "account": dict(base.get("account", {})),
              "function": dict(base["functions"][0]), "workload": {},
+             "push_function": {}, "pull_function": {},
              "push": _extras(base, ASYNC_KINDS), "pull": _extras(base, (kind,))}
     parts[kind] = parts["pull"]  # the knobs of this pull kind (kinesis.*, sqs.*)
     for k in KNOBS:
@@ -250,8 +252,9 @@ def _build(values: dict, base: dict, notes: list | None = None) -> tuple[dict, d
     common = {**top, "account": parts["account"], "functions": [fn]}
     if "pricing" in base:
         common["pricing"] = base["pricing"]
-    return ({**copy.deepcopy(common), "sources": [push]},
-            {**copy.deepcopy(common), "sources": [pull]})
+    push_common = {**copy.deepcopy(common), "functions": [{**fn, **parts["push_function"]}]}
+    pull_common = {**copy.deepcopy(common), "functions": [{**fn, **parts["pull_function"]}]}
+    return {**push_common, "sources": [push]}, {**pull_common, "sources": [pull]}
 
 
 # -- running ------------------------------------------------------------------------------------
