@@ -290,13 +290,16 @@ def test_permission_missing_takes_every_permission_away():
     fn = ls.FunctionSpec(name="f", permission_missing=True)
     assert fn.resource_policy == () and fn.execution_role == ExecutionRole()
     assert ls.FunctionSpec(name="f", permission_missing=False).resource_policy is None
-    widgets = pytest.importorskip("lambdasim.widgets")
-    values = {**widgets.default_values(), "permission_missing": True, "push_kind": "sns"}
+    from lambdasim import widgets
+
+    values = {**widgets.default_values(), "push_permission_missing": True,
+              "pull_permission_missing": True, "push_kind": "sns"}
     push, pull = widgets.build_scenarios(values)
     r = ls.simulate(ls.Scenario.from_dict(push), seed=0)
     assert r.summary.iloc[0].dropped == r.summary.iloc[0].offered
     assert "cannot be created" in refused(pull)
-    assert widgets.KNOB_HELP["permission_missing"].startswith("Take every permission away")
+    assert widgets.KNOB_HELP["push_permission_missing"].startswith("Push: the function's")
+    assert widgets.KNOB_HELP["pull_permission_missing"].startswith("Pull: the execution role")
 
 
 # -- the template import ----------------------------------------------------------------------
