@@ -46,6 +46,7 @@ class Result:
     """What one run produced."""
 
     def __init__(self, log: RunLog):
+        self._metrics_cache: dict[float, pd.DataFrame] = {}  # metrics(period_s), computed once
         sc = log.scenario
         self.scenario, self.seed, self.record_detail = sc, log.seed, log.record_detail
         self.duration_s, self.warmup_s = sc.duration_s, sc.warmup_s
@@ -145,10 +146,9 @@ class Result:
     def _cached_metrics(self, period_s: float) -> pd.DataFrame:
         if not period_s > 0:
             raise ValueError(f"period_s = {period_s!r}: must be > 0")
-        cache = self.__dict__.setdefault("_metrics_cache", {})
-        if period_s not in cache:
-            cache[period_s] = self._metrics(period_s)
-        return cache[period_s]
+        if period_s not in self._metrics_cache:
+            self._metrics_cache[period_s] = self._metrics(period_s)
+        return self._metrics_cache[period_s]
 
     def _metrics(self, period_s: float) -> pd.DataFrame:
         h = self.duration_s

@@ -71,10 +71,6 @@ class Timer:
         self._gen += 1
         self.due = None
 
-    @property
-    def pending(self) -> bool:
-        return self.due is not None
-
     def _fire(self, gen: int) -> None:
         if gen == self._gen:
             self.due = None

@@ -56,12 +56,6 @@ class Environments:
         self.expire(now)
         return bool(self.idle)
 
-    def take_provisioned(self) -> None:
-        self.provisioned_idle -= 1
-
-    def take_warm(self) -> list:
-        return self.idle.pop()
-
     def create(self, now: float) -> tuple[list, float]:
         """A new environment and its init duration (cold start)."""
         self.births.append(now)

@@ -31,9 +31,10 @@ def expected_events(scenario: Scenario) -> dict[str, float]:
 def estimate_bytes(scenario: Scenario, record_detail: str = "full") -> int:
     """Memory a run needs, roughly (an upper estimate)."""
     h = scenario.duration_s
+    expected = expected_events(scenario)
     total = 0.0
     for s in scenario.sources:
-        events = expected_events(scenario)[s.name]
+        events = expected[s.name]
         if s.kind in ("kinesis", "dynamodb"):
             lanes = s.shards * s.parallelization_factor
             invocations = min(events, lanes * STREAM_POLLS_PER_S * h)
