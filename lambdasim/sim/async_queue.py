@@ -40,8 +40,11 @@ class AsyncSource(Caller):
         self._u = uniforms(seeds[1])
         self._outcome = FAILED if spec.destination else DROPPED
         self._off = self.function.spec.reserved_concurrency == 0
-        self._ages: tuple[list, list] = ([], [])
+        self._started: tuple[list, list] = ([], [])  # each invocation: event id, start time
         self._refused = refusal(self, ctx)  # the function's policy refuses these calls
+
+    def handler(self):
+        return self.arrive if self._refused or self._off else self._attempt
 
     def on_window(self, times):
         """Events of a window: when each reaches the queue, and when a poller takes it."""
@@ -67,14 +70,13 @@ class AsyncSource(Caller):
         self._attempt(i)
 
     def _attempt(self, i: int) -> None:
-        led, now = self.ledger, self.env.now
-        led.attempts[i] += 1
         if self.function.invoke(self, 1, i) is None:
-            led.start[i] = now
             self.running.add(i)
-            self._ages[0].append(now)
-            self._ages[1].append(now - led.enqueued[i])
+            self._started[0].append(i)  # its attempt and start are booked at close
+            self._started[1].append(self.clock.now)
             return
+        led = self.ledger
+        led.attempts[i] += 1
         led.throttled[i] += 1
         base = self.spec.throttle_backoff_min_s * 2.0 ** (int(led.throttled[i]) - 1)
         wait = min(self.spec.throttle_backoff_max_s, base) * (0.5 + 0.5 * self._u())
@@ -105,6 +107,10 @@ class AsyncSource(Caller):
         else:
             self._later(i, self.spec.retry_delays_s[n - 1])
 
+    def close(self, horizon: float) -> None:
+        self.ledger.started(*self._started)
+        super().close(horizon)
+
     def samples(self) -> list:
         if self._refused:
             return self._refused.samples()
@@ -113,10 +119,11 @@ class AsyncSource(Caller):
         out = led.view("outcome")
         gone = (out == FAILED) | (out == DROPPED)
         received = enq[enq <= self.clock.now]
+        ids, started_at = np.asarray(self._started[0], np.int64), np.asarray(self._started[1])
         t, oldest = self._oldest_waiting()
         return super().samples() + [
             ("AsyncEventsReceived", "sum", received, np.ones(len(received))),
-            ("AsyncEventAge", "max", np.asarray(self._ages[0]), np.asarray(self._ages[1]) * 1e3),
+            ("AsyncEventAge", "max", started_at, (started_at - enq[ids]) * 1e3),
             ("AsyncEventsDropped", "sum", led.view("end")[gone], np.ones(int(gone.sum()))),
             ("OldestWaitingEventAge", "max", t, oldest * 1e3),
         ]

@@ -1,56 +1,87 @@
 """Simulated time: the only module that touches SimPy events.
 
-SimPy is the calendar. Everything in the model is a callback at a time, never a process per
-event: :meth:`Clock.at` calls ``fn(*args)`` at a time, :class:`Timer` is a callback that can be
-moved or cancelled, and :class:`Feeder` delivers a workload's arrivals window by window.
+SimPy is the calendar; the model's callbacks ride on it in batches. Everything in the model is
+a callback at a time, never a process per event: :meth:`Clock.at` calls ``fn(*args)`` at a
+time, :class:`Timer` is a callback that can be moved or cancelled, and :class:`Feeder`
+delivers a workload's arrivals window by window.
+
+The callbacks wait in the clock's own heap, ordered by time and then by when they were
+scheduled (SimPy's order for events of one priority). SimPy holds a wake-up for the earliest;
+when it fires, the clock runs, in order, every callback due up to the next event on SimPy's
+calendar (callbacks due at that same instant first; at the end of a run, those due then wait
+for the next run, as SimPy's own events do). So a callback never overtakes a SimPy event, and
+it costs a heap push and pop instead of a SimPy event (``benchmarks/bench_async.py``).
 """
 
 from __future__ import annotations
+
+import math
+from heapq import heappop, heappush
+from itertools import count
 
 import numpy as np
 import simpy
 
 WINDOW_S = 10.0  # arrivals are drawn this many simulated seconds at a time
-
-
-def _fire(ev) -> None:
-    fn, args = ev.value
-    fn(*args)
+_INF = float("inf")
 
 
 class Clock:
-    """A SimPy environment seen as a calendar of callbacks."""
+    """A calendar of callbacks on a SimPy environment; ``now`` is the simulated time."""
 
-    __slots__ = ("env", "horizon")
+    __slots__ = ("env", "horizon", "now", "_q", "_seq", "_wake", "_until")
 
     def __init__(self, horizon: float):
         self.env = simpy.Environment()
         self.horizon = horizon
+        self.now = 0.0
+        self._q: list[tuple] = []  # (time, sequence, fn, args)
+        self._seq = count()
+        self._wake = _INF  # time of the pending SimPy wake-up (-inf while draining)
+        self._until = horizon
 
-    @property
-    def now(self) -> float:
-        return self.env.now
+    def on(self, t: float, fn, args: tuple) -> None:
+        """Call ``fn(*args)`` at time ``t`` (now if ``t`` has passed): the hot paths' form,
+        without :meth:`at`'s packing of arguments."""
+        if t < self.now:
+            t = self.now
+        heappush(self._q, (t, next(self._seq), fn, args))
+        if t < self._wake:
+            self._wake_at(t)
 
     def at(self, t: float, fn, *args) -> None:
         """Call ``fn(*args)`` at time ``t`` (now if ``t`` has passed)."""
-        env = self.env
-        d = t - env.now
-        env.timeout(d if d > 0.0 else 0.0, (fn, args)).callbacks.append(_fire)
-
-    def on(self, t: float, callback, value=None) -> None:
-        """At time ``t`` call ``callback(event)``, ``event.value`` being ``value``: the hot
-        paths' form, without :meth:`at`'s packing of arguments."""
-        env = self.env
-        d = t - env.now
-        env.timeout(d if d > 0.0 else 0.0, value).callbacks.append(callback)
+        self.on(t, fn, args)
 
     def after(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` ``delay`` seconds from now."""
-        self.env.timeout(delay, (fn, args)).callbacks.append(_fire)
+        self.on(self.now + delay, fn, args)
 
     def run(self, until: float | None = None) -> None:
-        """Advance to ``until`` (default: the horizon); events at that time do not fire."""
-        self.env.run(until=self.horizon if until is None else until)
+        """Advance to ``until`` (default: the horizon); callbacks due then do not fire."""
+        self._until = self.horizon if until is None else until
+        self.env.run(until=self._until)
+        self.now = max(self.now, self.env.now)
+
+    def _wake_at(self, t: float) -> None:
+        self._wake = t
+        d = t - self.env.now
+        self.env.timeout(d if d > 0.0 else 0.0).callbacks.append(self._drain)
+
+    def _drain(self, _ev) -> None:
+        """Run, in order, the callbacks due up to SimPy's next event (before it, if that is
+        the end of the run)."""
+        q, limit = self._q, self.env.peek()
+        if limit < self._until:
+            limit = math.nextafter(limit, _INF)  # callbacks due then go first
+        self._wake = -_INF  # callbacks scheduled meanwhile join the heap only
+        while q and q[0][0] < limit:
+            t, _, fn, args = heappop(q)
+            self.now = t
+            fn(*args)
+        self._wake = _INF
+        if q:
+            self._wake_at(q[0][0])
 
 
 class Timer:
@@ -123,19 +154,18 @@ class Feeder:
 class _Chain:
     """Deliveries of one window, each scheduled when the one before it fires."""
 
-    __slots__ = ("feeder", "times", "ids", "i", "env")
+    __slots__ = ("feeder", "times", "ids", "i", "on")
 
     def __init__(self, feeder: Feeder, times: list, ids: list):
         self.feeder, self.times, self.ids, self.i = feeder, times, ids, 0
-        self.env = feeder.clock.env
-        feeder.clock.on(times[0], self._fire)
+        self.on = feeder.clock.on
+        self.on(times[0], self._fire, ())
 
-    def _fire(self, _ev) -> None:
-        i, env = self.i + 1, self.env
+    def _fire(self) -> None:
+        i = self.i + 1
         self.i = i
         self.feeder.on_event(self.ids[i - 1])
         if i < len(self.times):
-            d = self.times[i] - env.now
-            env.timeout(d if d > 0.0 else 0.0).callbacks.append(self._fire)
+            self.on(self.times[i], self._fire, ())
         else:
             self.feeder.chains.discard(self)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spec.distributions import Sampler, uniforms
+from ..spec.distributions import sampler, uniforms
 from ..spec.function import FunctionSpec
 from .clock import Clock
 from .concurrency import COLD, PROVISIONED, WARM, Admission, Pool, ScalingBucket, Throttle
@@ -30,23 +30,26 @@ class Function:
                  scaling: ScalingBucket | None, rng: np.random.Generator):
         self.spec, self.clock = spec, clock
         seeds = rng.spawn(5)
-        self._duration = Sampler(spec.duration, seeds[0])
+        self._duration = sampler(spec.duration, seeds[0])
         self._scale = spec.duration_scale  # memory-dependent duration (1: independent)
         self._u = uniforms(seeds[2])
         self.admission = Admission(spec.reserved_concurrency, pool, scaling)
         self.envs = Environments(
-            spec, Sampler(spec.cold_start, seeds[1]) if spec.cold_start else None,
-            Sampler(spec.reclaim_lag, seeds[3]) if spec.reclaim_lag else None,
+            spec, sampler(spec.cold_start, seeds[1]) if spec.cold_start else None,
+            sampler(spec.reclaim_lag, seeds[3]) if spec.reclaim_lag else None,
             uniforms(seeds[4]))
+        # the spec's numbers the hot path reads
+        self._per_record, self._timeout = spec.per_record_s, spec.timeout_s
+        self._error_rate = spec.error_rate
         self.inv: list[tuple] = []
         self.thr: list[tuple] = []
-        self._on, self._env = clock.on, clock.env
+        self._on = clock.on
 
     def invoke(self, source, records: int, token, fail: bool = False) -> Throttle | None:
         """Start an invocation now, or return why it was throttled. When it ends,
         ``source.completed(token, start, end, ok, cold)`` is called. ``fail`` makes the
         handler raise (e.g. on a poison record of a batch)."""
-        now = self._env.now
+        now = self.clock.now
         envs = self.envs
         idle = envs.idle  # a warm one, once those past their idle timeout are reclaimed
         warm = bool(idle) and (idle[0][1] + envs.keep_alive > now or envs.warm_idle(now))
@@ -61,13 +64,12 @@ class Function:
         else:
             envs.provisioned_idle -= 1
             rec, init = None, 0.0
-        spec = self.spec
-        run = self._duration() + spec.per_record_s * records
+        run = self._duration() + self._per_record * records
         if self._scale != 1.0:
             run *= self._scale
-        error = fail or (spec.error_rate > 0 and self._u() < spec.error_rate)
-        if run > spec.timeout_s:
-            run, error = spec.timeout_s, True
+        error = fail or (self._error_rate > 0 and self._u() < self._error_rate)
+        if run > self._timeout:
+            run, error = self._timeout, True
         end = now + init + run  # exactly when the end callback fires
         cold = grant == COLD
         self.inv.append((now, end, init, source.index, cold, error, records,
@@ -75,9 +77,8 @@ class Function:
         self._on(end, self._done, (source, token, now, cold, not error, rec, grant))
         return None
 
-    def _done(self, ev) -> None:
-        source, token, start, cold, ok, rec, grant = ev.value
-        now = self._env.now
+    def _done(self, source, token, start: float, cold: bool, ok: bool, rec, grant: int) -> None:
+        now = self.clock.now
         self.admission.release(grant)
         self.envs.put_back(rec, now)
         source.completed(token, start, now, ok, cold)
@@ -96,5 +97,5 @@ class Function:
 
 def _columns(rows: list[tuple], names: tuple, types: tuple) -> dict[str, np.ndarray]:
     """Typed columns of a log of tuples."""
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    return {n: np.asarray(c, dtype=t) for n, c, t in zip(names, cols, types, strict=True)}
+    table = np.array(rows, dtype=list(zip(names, types, strict=True)))
+    return {n: np.ascontiguousarray(table[n]) for n in names}

@@ -135,6 +135,17 @@ class Ledger:
             ends = np.broadcast_to(end, np.shape(ids))
             self.done_in_window += int(np.count_nonzero(ends >= self.warmup))
 
+    def started(self, ids: list, times: list) -> None:
+        """Invocations of events ``ids`` started at ``times`` (in time order), booked in bulk
+        (rows only): each is an attempt, and the last one of an event sets its ``start``."""
+        ids, times = np.asarray(ids, np.int64), np.asarray(times, float)
+        if len(ids) == 0:
+            return
+        self.attempts[: self.n] += np.bincount(ids, minlength=self.n).astype(np.int32)
+        _, last = np.unique(ids[::-1], return_index=True)  # the last start of each event
+        last = len(ids) - 1 - last
+        self.start[ids[last]] = times[last]
+
     # -- the horizon ------------------------------------------------------------------------
     def close(self, live_arrival: np.ndarray, horizon: float) -> None:
         """Count what the source still holds at the horizon (their arrivals) as in flight,

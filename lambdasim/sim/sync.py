@@ -31,7 +31,7 @@ class SyncSource(Caller):
         if self._forbidden:
             reject(self, i)
             return
-        led, now = self.ledger, self.env.now
+        led, now = self.ledger, self.clock.now
         led.attempts[i] += 1
         if self.function.invoke(self, 1, i) is None:
             led.start[i] = now

@@ -7,6 +7,7 @@ numbers with theory, and draws vectorised samples from a numpy ``Generator``.
 from __future__ import annotations
 
 import math
+from itertools import chain
 from typing import Annotated, Literal
 
 import numpy as np
@@ -210,23 +211,15 @@ Distribution = Annotated[
 ]
 
 
-class Sampler:
-    """Draws one value at a time from a distribution, refilling a vectorised buffer."""
+def sampler(dist, rng: np.random.Generator, block: int = 4096):
+    """Draws one value at a time from a distribution: a call returns the next value of
+    vectorised blocks of ``block`` draws (the hot paths call it once per invocation, so it is
+    a C-level iterator's ``__next__``)."""
+    def blocks():
+        while True:
+            yield dist.sample(rng, block).tolist()
 
-    __slots__ = ("_dist", "_rng", "_buf", "_i", "_n")
-
-    def __init__(self, dist, rng: np.random.Generator, block: int = 4096):
-        self._dist, self._rng, self._n = dist, rng, block
-        self._buf: list[float] = []
-        self._i = 0
-
-    def __call__(self) -> float:
-        if self._i >= len(self._buf):
-            self._buf = self._dist.sample(self._rng, self._n).tolist()
-            self._i = 0
-        v = self._buf[self._i]
-        self._i += 1
-        return v
+    return chain.from_iterable(blocks()).__next__
 
 
 class _Unit:
@@ -234,6 +227,6 @@ class _Unit:
         return rng.random(n)
 
 
-def uniforms(rng: np.random.Generator) -> Sampler:
+def uniforms(rng: np.random.Generator):
     """Uniform(0, 1) draws one at a time."""
-    return Sampler(_Unit(), rng)
+    return sampler(_Unit(), rng)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...spec.distributions import Sampler
+from ...spec.distributions import sampler
 from ...spec.pricing import SQS_BATCH_MAX, batched_requests, chunks
 from ...spec.sqs import SqsSourceSpec
 from ..clock import Feeder
@@ -50,7 +50,7 @@ class SqsSource:
         self.metrics = QueueMetrics(self.clock.horizon, TICK_S, ctx.warmup)
         self.pollers = Pollers(
             self.clock, self.queue, spec, self._invoke, self._received,
-            Sampler(spec.receive_delay, rtt_rng) if spec.receive_delay else None)
+            sampler(spec.receive_delay, rtt_rng) if spec.receive_delay else None)
         self.pollers.idle.start = self.warmup = ctx.warmup
         self.requests = {"receive": 0, "delete": 0}  # billed, at or after the warm-up
 

@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from ...spec.distributions import Sampler
+from ...spec.distributions import sampler
 from ...spec.pricing import PUT_UNIT_BYTES, chunks
 from ...spec.stream import StreamSourceSpec
 from ...spec.workload import sorted_uniforms
@@ -53,7 +53,7 @@ class StreamSource:
         read = spec.read_latency
         delays = ctx.rng("read", spec.name).spawn(spec.shards) if read else [None] * spec.shards
         self.shards = [Shard(r, self.cfg, self.clock, self.metrics, invoke, self.rng,
-                             Sampler(read, d, block=256) if read else None)
+                             sampler(read, d, block=256) if read else None)
                        for r, d in zip(self.records, delays, strict=True)]
 
     def start(self) -> None:
