@@ -40,7 +40,6 @@ class AsyncSource(Caller):
         self._u = uniforms(seeds[1])
         self._outcome = FAILED if spec.destination else DROPPED
         self._off = self.function.spec.reserved_concurrency == 0
-        self._started: tuple[list, list] = ([], [])  # each invocation: event id, start time
         self._refused = refusal(self, ctx)  # the function's policy refuses these calls
 
     def handler(self):
@@ -72,7 +71,7 @@ class AsyncSource(Caller):
     def _attempt(self, i: int) -> None:
         if self.function.invoke(self, 1, i) is None:
             self.running.add(i)
-            self._started[0].append(i)  # its attempt and start are booked at close
+            self._started[0].append(i)  # its attempt and start: booked at close
             self._started[1].append(self.clock.now)
             return
         led = self.ledger
@@ -106,10 +105,6 @@ class AsyncSource(Caller):
             led.settle_one(i, self._outcome, end, Reason.RETRIES_EXHAUSTED)
         else:
             self._later(i, self.spec.retry_delays_s[n - 1])
-
-    def close(self, horizon: float) -> None:
-        self.ledger.started(*self._started)
-        super().close(horizon)
 
     def samples(self) -> list:
         if self._refused:

@@ -33,6 +33,7 @@ class Caller:
         self._arrivals = ctx.rng("arrivals", spec.name)
         self.waiting: set[int] = set()  # events waiting out a retry delay or backoff
         self.running: set[int] = set()  # events being invoked
+        self._started: tuple[list, list] = ([], [])  # each invocation: event id, start time
 
     def start(self) -> None:
         stream = self.spec.workload.stream(self._arrivals)
@@ -59,6 +60,7 @@ class Caller:
         then(i)
 
     def close(self, horizon: float) -> None:
+        self.ledger.started(*self._started)  # attempts and starts, booked in bulk
         live = np.fromiter(chain(self.feeder.pending_ids(), self.waiting, self.running),
                            dtype=np.int64)
         self.ledger.close(self.ledger.arrival[live], horizon)

@@ -23,6 +23,7 @@ import numpy as np
 import simpy
 
 WINDOW_S = 10.0  # arrivals are drawn this many simulated seconds at a time
+JOIN_BELOW = 1024  # per-event sources join sparse windows until they hold this many arrivals
 _INF = float("inf")
 
 
@@ -137,6 +138,9 @@ class Feeder:
         t1 = min(t0 + self.window_s, clock.horizon)
         self.window = (t0, t1)
         arrivals = np.asarray(self.stream.next(t0, t1), dtype=float)
+        if self.on_event is not None and len(arrivals) < JOIN_BELOW and t1 < clock.horizon:
+            arrivals, t1 = self._join(arrivals, t1)
+            self.window = (t0, t1)
         self.produced += len(arrivals)
         if self.on_event is None:
             self.on_window(arrivals)
@@ -145,6 +149,16 @@ class Feeder:
             self.chains.add(_Chain(self, times.tolist(), ids.tolist()))
         if t1 < clock.horizon:
             clock.at(t1, self._window)
+
+    def _join(self, arrivals: np.ndarray, t1: float) -> tuple[np.ndarray, float]:
+        """Sparse windows drawn one after another and handed over as one (the same draws,
+        with less work per event)."""
+        parts, n, h = [arrivals], len(arrivals), self.clock.horizon
+        while n < JOIN_BELOW and t1 < h:
+            t0, t1 = t1, min(t1 + self.window_s, h)
+            parts.append(np.asarray(self.stream.next(t0, t1), dtype=float))
+            n += len(parts[-1])
+        return np.concatenate(parts), t1
 
     def pending_ids(self) -> list:
         """Events still on their way: deliveries scheduled and not yet made."""

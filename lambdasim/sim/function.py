@@ -19,8 +19,8 @@ from .environments import Environments
 from .log import FunctionLog
 
 #: one log entry per invocation (a tuple appended per invocation: the hot path)
-_INV = ("start", "end", "init", "source", "cold", "error", "records", "provisioned")
-_INV_TYPES = (float, float, float, np.int64, bool, bool, np.int64, bool)
+_INV = ("start", "end", "init", "source", "grant", "error", "records")
+_INV_TYPES = (float, float, float, np.int64, np.int8, bool, np.int64)
 
 
 class Function:
@@ -43,7 +43,7 @@ class Function:
         self._error_rate = spec.error_rate
         self.inv: list[tuple] = []
         self.thr: list[tuple] = []
-        self._on = clock.on
+        self._on, self._end = clock.on, self._done
 
     def invoke(self, source, records: int, token, fail: bool = False) -> Throttle | None:
         """Start an invocation now, or return why it was throttled. When it ends,
@@ -71,24 +71,25 @@ class Function:
         if run > self._timeout:
             run, error = self._timeout, True
         end = now + init + run  # exactly when the end callback fires
-        cold = grant == COLD
-        self.inv.append((now, end, init, source.index, cold, error, records,
-                         grant == PROVISIONED))
-        self._on(end, self._done, (source, token, now, cold, not error, rec, grant))
+        self.inv.append((now, end, init, source.index, grant, error, records))
+        self._on(end, self._end, (source, token, now, not error, rec, grant))
         return None
 
-    def _done(self, source, token, start: float, cold: bool, ok: bool, rec, grant: int) -> None:
+    def _done(self, source, token, start: float, ok: bool, rec, grant: int) -> None:
         now = self.clock.now
         self.admission.release(grant)
         self.envs.put_back(rec, now)
-        source.completed(token, start, now, ok, cold)
+        source.completed(token, start, now, ok, grant == COLD)
 
     def log(self, horizon: float) -> FunctionLog:
         """Close the books at the horizon (idle environments past keep-alive die)."""
         self.envs.expire(horizon)
+        inv = _columns(self.inv, _INV, _INV_TYPES)
+        grant = inv.pop("grant")
+        inv["cold"], inv["provisioned"] = grant == COLD, grant == PROVISIONED
         return FunctionLog(
             name=self.spec.name,
-            invocations=_columns(self.inv, _INV, _INV_TYPES),
+            invocations=inv,
             throttles=_columns(self.thr, ("time", "source", "reason"),
                                (float, np.int64, np.int64)),
             births=np.asarray(self.envs.births, float),

@@ -27,17 +27,21 @@ class SyncSource(Caller):
         self._u = uniforms(self.rng)
         self._forbidden = forbidden(index, ctx)  # another account, no statement for it: 403
 
+    def handler(self):
+        return self._reject if self._forbidden else self.arrive
+
+    def _reject(self, i: int) -> None:
+        reject(self, i)
+
     def arrive(self, i: int) -> None:
-        if self._forbidden:
-            reject(self, i)
+        if self.function.invoke(self, 1, i) is None:
+            self.running.add(i)
+            self._started[0].append(i)  # its attempt and start: booked at close
+            self._started[1].append(self.clock.now)
             return
         led, now = self.ledger, self.clock.now
-        led.attempts[i] += 1
-        if self.function.invoke(self, 1, i) is None:
-            led.start[i] = now
-            self.running.add(i)
-            return
-        n = int(led.attempts[i])
+        led.attempts[i] += 1  # a throttled attempt
+        n = int(led.attempts[i])  # attempts so far: all throttled
         if n >= self.max_attempts:
             led.settle_one(i, REJECTED, now, Reason.THROTTLED)
             return
