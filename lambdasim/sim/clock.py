@@ -67,11 +67,13 @@ class Clock:
     def _wake_at(self, t: float) -> None:
         self._wake = t
         d = t - self.env.now
-        self.env.timeout(d if d > 0.0 else 0.0).callbacks.append(self._drain)
+        self.env.timeout(d if d > 0.0 else 0.0, t).callbacks.append(self._drain)
 
-    def _drain(self, _ev) -> None:
+    def _drain(self, ev) -> None:
         """Run, in order, the callbacks due up to SimPy's next event (before it, if that is
         the end of the run)."""
+        if ev.value != self._wake:
+            return  # a wake-up that an earlier one replaced
         q, limit = self._q, self.env.peek()
         if limit < self._until:
             limit = math.nextafter(limit, _INF)  # callbacks due then go first
@@ -138,27 +140,38 @@ class Feeder:
         t1 = min(t0 + self.window_s, clock.horizon)
         self.window = (t0, t1)
         arrivals = np.asarray(self.stream.next(t0, t1), dtype=float)
-        if self.on_event is not None and len(arrivals) < JOIN_BELOW and t1 < clock.horizon:
-            arrivals, t1 = self._join(arrivals, t1)
-            self.window = (t0, t1)
         self.produced += len(arrivals)
         if self.on_event is None:
             self.on_window(arrivals)
-        elif len(arrivals):
-            times, ids = self.on_window(arrivals)
-            self.chains.add(_Chain(self, times.tolist(), ids.tolist()))
-        if t1 < clock.horizon:
-            clock.at(t1, self._window)
+        else:
+            self._deliver(arrivals)
+        if self.window[1] < clock.horizon:
+            clock.at(self.window[1], self._window)
 
-    def _join(self, arrivals: np.ndarray, t1: float) -> tuple[np.ndarray, float]:
-        """Sparse windows drawn one after another and handed over as one (the same draws,
-        with less work per event)."""
-        parts, n, h = [arrivals], len(arrivals), self.clock.horizon
-        while n < JOIN_BELOW and t1 < h:
-            t0, t1 = t1, min(t1 + self.window_s, h)
-            parts.append(np.asarray(self.stream.next(t0, t1), dtype=float))
-            n += len(parts[-1])
-        return np.concatenate(parts), t1
+    def _deliver(self, arrivals: np.ndarray) -> None:
+        """Chain a window's deliveries. Sparse windows are joined: the next windows are drawn
+        now, each handed to ``on_window`` as before (the same draws), until the chain holds
+        ``JOIN_BELOW`` events, so a sparse workload does not pay a window's work per event."""
+        times, ids, n, h = [], [], 0, self.clock.horizon
+        while True:
+            if len(arrivals):
+                t, i = self.on_window(arrivals)
+                times.append(t)
+                ids.append(i)
+                n += len(t)
+            t1 = self.window[1]
+            if n >= JOIN_BELOW or t1 >= h:
+                break
+            self.window = (t1, min(t1 + self.window_s, h))
+            arrivals = np.asarray(self.stream.next(*self.window), dtype=float)
+            self.produced += len(arrivals)
+        if n == 0:
+            return
+        if len(times) > 1:
+            t, i = np.concatenate(times), np.concatenate(ids)
+            order = np.argsort(t, kind="stable")
+            times, ids = [t[order]], [i[order]]
+        self.chains.add(_Chain(self, times[0].tolist(), ids[0].tolist()))
 
     def pending_ids(self) -> list:
         """Events still on their way: deliveries scheduled and not yet made."""

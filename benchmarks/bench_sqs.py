@@ -1,0 +1,49 @@
+"""Invocations simulated per wall-second on the SQS path: a standard queue at 500 messages/s,
+BatchSize 10, no batching window, against the bare SimPy M/M/c queue of
+``bench_async.py`` (one process per job) in the same process. Prints both rates and their
+ratio (target >= 2).
+
+    python benchmarks/bench_sqs.py [--seconds 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench_async import bare_simpy
+
+import lambdasim as ls
+
+TARGET = 2.0
+
+
+def sqs(horizon: float) -> tuple[int, float]:
+    sc = ls.Scenario.from_dict({
+        "duration_s": horizon,
+        "functions": [{"name": "worker", "duration": {"dist": "lognormal", "mean_s": 0.1,
+                                                      "cv": 0.5}}],
+        "sources": [{"name": "orders", "kind": "sqs", "function": "worker", "batch_size": 10,
+                     "workload": {"pattern": "poisson", "rate_per_s": 500.0}}],
+    })
+    t = time.perf_counter()
+    r = ls.simulate(sc, seed=1)
+    return int(r.functions.invocations.sum()), time.perf_counter() - t
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=float, default=600.0, help="simulated horizon")
+    args = p.parse_args()
+    n_b, t_b = bare_simpy(args.seconds / 2)
+    n_l, t_l = sqs(args.seconds)
+    rb, rl = n_b / t_b, n_l / t_l
+    print(f"bare SimPy M/M/100 (one process per job): {n_b:>9,} jobs in {t_b:6.2f} s "
+          f"= {rb:>9,.0f} /s")
+    print(f"lambdasim SQS, BatchSize 10:           {n_l:>9,} invocations in {t_l:6.2f} s "
+          f"= {rl:>9,.0f} /s")
+    print(f"ratio lambdasim / bare SimPy: {rl / rb:.2f} (target >= {TARGET:g})")
+
+
+if __name__ == "__main__":
+    main()
