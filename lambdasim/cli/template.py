@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..spec import Scenario, ScenarioError
 from ..spec.load import load
-from ..spec.template import TemplateError, from_template, is_template
+from ..spec.template.read import TemplateError, is_template
 
 
 def parameter(text: str) -> tuple[str, str]:
@@ -34,6 +34,8 @@ def load_any(path: str | Path, workloads: str | Path | None = None,
     ``compare`` use it, so both accept either; ``warn(line)`` gets the import's warnings.
     ``workloads`` and ``parameters`` apply to templates only."""
     if Path(path).is_file() and is_template(path):
+        from ..spec.template import from_template  # the importer, only for a template
+
         imp = from_template(path, workloads, parameters)
         for line in imp.warnings if warn else ():
             warn(line)
@@ -60,6 +62,8 @@ def _guard(fn):
 
 
 def _import(args) -> int:
+    from ..spec.template import from_template
+
     imp = from_template(args.template, args.workloads, dict(args.parameter))
     for line in imp.warnings:
         print(line, file=sys.stderr)

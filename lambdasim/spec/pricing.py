@@ -32,10 +32,9 @@ from functools import cache
 from importlib import resources
 from typing import Annotated
 
-import yaml
 from pydantic import Field, model_validator
 
-from .base import Spec, limits
+from .base import Spec, limits, load_yaml
 
 Usd = Annotated[float, limits(0, 1000, "USD")]
 Fraction = Annotated[float, limits(0, 1, "fraction of the price")]
@@ -116,7 +115,7 @@ class PriceTable:
 def price_table() -> PriceTable:
     """The researched price table shipped with lambdasim (``lambdasim/data/prices.yaml``)."""
     text = resources.files("lambdasim.data").joinpath("prices.yaml").read_text()
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     items = {}
     for d in data["items"]:
         it = PriceItem(d["service"], d["item"], str(d["unit"]), d.get("usd"), d["status"],

@@ -15,9 +15,20 @@ and nothing goes to the network.
 
 from __future__ import annotations
 
-from .importer import TemplateImport, from_template
 from .read import EXTRA_HINT, TemplateError, is_template
-from .workloads import DEFAULT_WORKLOAD
+
+_LAZY = {"TemplateImport": "importer", "from_template": "importer",
+         "DEFAULT_WORKLOAD": "workloads"}
+
+
+def __getattr__(name: str):
+    """The importer loads on first use: reading a scenario (``lambdasim validate``) does not
+    pay for it."""
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["DEFAULT_WORKLOAD", "EXTRA_HINT", "TemplateError", "TemplateImport",
            "from_template", "is_template"]
