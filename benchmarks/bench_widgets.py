@@ -3,7 +3,7 @@ and summary table, for the default explorer (S3 vs a one-shard Kinesis stream, 2
 2 simulated minutes). Each change simulates both scenarios, draws the comparison figure,
 renders it to PNG and rebuilds the table, all inside the widget's callback, so the time to
 set the value is the time the user waits (plus the browser's repaint). Prints the median over
-the changes against the target (<= 0.5 s on a 2-core machine), and the CPU time this process
+the changes against the target (<= 0.25 s on a 2-core machine), and the CPU time this process
 spent per change (other busy processes on the machine lengthen the wall time, not this).
 
     python benchmarks/bench_widgets.py [--changes 10]
@@ -18,7 +18,7 @@ import time
 
 from lambdasim import widgets
 
-TARGET_S = 0.5
+TARGET_S = 0.25
 
 # (widget attribute, value): a tour of the knobs that keeps the settings valid
 CHANGES = [("rate", 30.0), ("duration", 0.15), ("shards", 2), ("cold_start", 0.6),

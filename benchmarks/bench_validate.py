@@ -1,0 +1,39 @@
+"""How fast the CLI answers: the wall time of ``lambdasim validate quickstart`` (a new Python
+process each time: interpreter start, imports, reading and checking the scenario), median of 5,
+against the target (<= 0.3 s), with the bare interpreter's start for scale.
+
+    python benchmarks/bench_validate.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+TARGET_S = 0.3
+
+
+def wall(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=5)
+    args = p.parse_args()
+    cli = [sys.executable, "-m", "lambdasim", "validate", "quickstart"]
+    bare = statistics.median(wall([sys.executable, "-c", "pass"]) for _ in range(args.runs))
+    times = [wall(cli) for _ in range(args.runs)]
+    med = statistics.median(times)
+    print(f"python -c pass: median {bare:.3f} s")
+    print("lambdasim validate quickstart: " + ", ".join(f"{t:.2f}" for t in times) + " s")
+    print(f"median {med:.3f} s; target <= {TARGET_S} s: {'met' if med <= TARGET_S else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
