@@ -94,11 +94,11 @@ class AsyncSource(Caller):
 
     def completed(self, i: int, start: float, end: float, ok: bool, cold: bool) -> None:
         self.running.discard(i)
+        if ok:
+            self.ended(i, end, SUCCEEDED, cold)
+            return
         led = self.ledger
         led.cold[i] = cold
-        if ok:
-            led.settle_one(i, SUCCEEDED, end)
-            return
         led.errors[i] += 1
         n = int(led.errors[i])
         if n > self.spec.max_retry_attempts:

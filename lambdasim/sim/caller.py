@@ -34,6 +34,8 @@ class Caller:
         self.waiting: set[int] = set()  # events waiting out a retry delay or backoff
         self.running: set[int] = set()  # events being invoked
         self._started: tuple[list, list] = ([], [])  # each invocation: event id, start time
+        # each event's last invocation, when it settles the event: id, end, outcome, cold
+        self._ended: tuple[list, list, list, list] = ([], [], [], [])
 
     def start(self) -> None:
         stream = self.spec.workload.stream(self._arrivals)
@@ -50,6 +52,14 @@ class Caller:
     def arrive(self, i: int) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def ended(self, i: int, end: float, outcome: int, cold: bool) -> None:
+        """Event ``i``'s invocation ending at ``end`` settles it (booked at close)."""
+        e = self._ended
+        e[0].append(i)
+        e[1].append(end)
+        e[2].append(outcome)
+        e[3].append(cold)
+
     def wait(self, i: int, delay: float, then) -> None:
         """Event ``i`` waits ``delay`` seconds, then ``then(i)``."""
         self.waiting.add(i)
@@ -60,7 +70,8 @@ class Caller:
         then(i)
 
     def close(self, horizon: float) -> None:
-        self.ledger.started(*self._started)  # attempts and starts, booked in bulk
+        self.ledger.started(*self._started)  # attempts, starts and endings, booked in bulk
+        self.ledger.ended(*self._ended)
         live = np.fromiter(chain(self.feeder.pending_ids(), self.waiting, self.running),
                            dtype=np.int64)
         self.ledger.close(self.ledger.arrival[live], horizon)

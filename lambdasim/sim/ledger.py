@@ -146,6 +146,22 @@ class Ledger:
         last = len(ids) - 1 - last
         self.start[ids[last]] = times[last]
 
+    def ended(self, ids: list, end: list, outcome: list, cold: list) -> None:
+        """Events ``ids`` settled by their last invocation (ending at ``end`` in ``outcome``,
+        ``cold`` or not), booked in bulk (rows only); an event settled twice raises."""
+        ids = np.asarray(ids, np.int64)
+        if len(ids) == 0:
+            return
+        twice = ids[self.outcome[ids] != IN_FLIGHT]
+        if not len(twice):
+            seen, times = np.unique(ids, return_counts=True)
+            twice = seen[times > 1]
+        if len(twice):
+            raise ConservationError(f"{self.source}: event {int(twice[0])} ended twice")
+        self.outcome[ids] = outcome
+        self.end[ids] = end
+        self.cold[ids] = cold
+
     # -- the horizon ------------------------------------------------------------------------
     def close(self, live_arrival: np.ndarray, horizon: float) -> None:
         """Count what the source still holds at the horizon (their arrivals) as in flight,

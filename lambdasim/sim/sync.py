@@ -49,6 +49,4 @@ class SyncSource(Caller):
 
     def completed(self, i: int, start: float, end: float, ok: bool, cold: bool) -> None:
         self.running.discard(i)
-        led = self.ledger
-        led.cold[i] = cold
-        led.settle_one(i, SUCCEEDED if ok else FAILED, end)
+        self.ended(i, end, SUCCEEDED if ok else FAILED, cold)
