@@ -15,6 +15,7 @@ it costs a heap push and pop instead of a SimPy event (``benchmarks/bench_async.
 
 from __future__ import annotations
 
+import gc
 import math
 from heapq import heappop, heappush
 from itertools import count
@@ -59,9 +60,19 @@ class Clock:
         self.on(self.now + delay, fn, args)
 
     def run(self, until: float | None = None) -> None:
-        """Advance to ``until`` (default: the horizon); callbacks due then do not fire."""
+        """Advance to ``until`` (default: the horizon); callbacks due then do not fire.
+
+        Python's cyclic garbage collector pauses meanwhile and is restored after: the model
+        makes no reference cycles per event, and the collector would otherwise walk the
+        run's young tuples again and again (about a tenth of a push path's run)."""
         self._until = self.horizon if until is None else until
-        self.env.run(until=self._until)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self.env.run(until=self._until)
+        finally:
+            if collecting:
+                gc.enable()
         self.now = max(self.now, self.env.now)
 
     def _wake_at(self, t: float) -> None:
