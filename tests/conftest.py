@@ -1,14 +1,39 @@
 """Shared helpers for the lambdasim tests: queueing formulas, a scenario builder and the
-conservation check every test applies to its results."""
+conservation check every test applies to its results, and the command line run in-process."""
 
 from __future__ import annotations
 
 import copy
+import io
+import os
+import subprocess
+from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
 import pandas as pd
 
 import lambdasim as ls
+
+
+def run_cli(*args, cwd=None) -> subprocess.CompletedProcess:
+    """``lambdasim ARGS`` in this process (imports paid once, not per call): its exit status,
+    stdout and stderr. An exception escaping ``main`` fails the test, as a traceback would;
+    a few tests in test_cli.py run the installed command in a process of its own."""
+    from lambdasim.cli import main
+
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse's usage errors and --version
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
 
 OUTCOMES = ("in_flight", "succeeded", "failed", "dropped", "rejected", "expired")
 SYNC_ATTEMPTS = {"none": 1, "standard": 3, "legacy": 5}  # boto3 retry modes, written out

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import run_cli
 
 import lambdasim as ls
 from lambdasim.cli import main
@@ -20,6 +21,7 @@ sources: [{name: api, kind: sync, function: f, workload: {pattern: poisson, rate
 
 
 def cli(*args):
+    """The installed command in a process of its own (exit status, no traceback)."""
     return subprocess.run([sys.executable, "-m", "lambdasim.cli", *args], capture_output=True,
                           text=True, timeout=120)
 
@@ -68,7 +70,7 @@ def test_bad_scenarios_exit_2_with_one_line(tmp_path, content, message):
     path = tmp_path / "bad.yaml"
     path.write_text(content)
     for command in ("run", "validate"):
-        p = cli(command, str(path))
+        p = run_cli(command, str(path))
         assert p.returncode == 2
         assert message in p.stderr
         assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
@@ -82,9 +84,9 @@ def test_missing_file_and_unknown_example_exit_2(tmp_path):
 
 
 def test_usage_errors_exit_2():
-    p = cli("run")
+    p = run_cli("run")
     assert p.returncode == 2 and "Traceback" not in p.stderr
-    p = cli("run", "quickstart", "--seed", "-1")
+    p = run_cli("run", "quickstart", "--seed", "-1")
     assert p.returncode == 2 and "--seed = -1: must be >= 0" in p.stderr
 
 
@@ -96,7 +98,7 @@ def test_entry_points_help_and_version():
     p = cli("--version")
     assert p.returncode == 0 and p.stdout.strip() == f"lambdasim {ls.__version__}"
     for command in ("run", "validate", "examples", "demo", "sweep"):
-        text = cli(command, "--help").stdout
+        text = run_cli(command, "--help").stdout
         assert "``" not in text and ":class:" not in text and "usage:" in text, command
 
 
@@ -160,7 +162,7 @@ def test_a_run_too_big_for_memory_switches_to_summary_or_refuses(tmp_path):
 def test_messages_name_every_problem_on_its_own_line(tmp_path, content, lines):
     path = tmp_path / "bad.yaml"
     path.write_text(content)
-    p = cli("validate", str(path))
+    p = run_cli("validate", str(path))
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.splitlines() == [line.format(path=path) for line in lines]
 
@@ -175,7 +177,7 @@ sources:
   - {name: k, kind: kinesis, function: f, workload: {pattern: poisson, rate_per_s: 5}}
   - {name: a, kind: sync, function: g, workload: {pattern: poisson, rate_per_s: 1}}
 """)
-    p = cli("validate", str(path))
+    p = run_cli("validate", str(path))
     assert p.returncode == 0 and "valid" in p.stdout
     assert p.stderr.splitlines() == [
         "lambdasim: warning: functions[0].duration: not given; using lognormal mean 0.2 s, "
@@ -183,6 +185,6 @@ sources:
         "lambdasim: warning: functions[1].duration: typical draw 5 s exceeds timeout_s = 1: "
         "most invocations will time out",
         "lambdasim: warning: sources[0].shards: not given; using 1 shard"]
-    p = cli("validate", "--strict", str(path))
+    p = run_cli("validate", "--strict", str(path))
     assert p.returncode == 2 and len(p.stderr.splitlines()) == 3
     assert p.stderr.startswith("lambdasim: error: functions[0].duration: not given")

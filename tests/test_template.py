@@ -4,19 +4,16 @@ file, the written scenario, and the command line (one line and exit 2 on a bad t
 
 from __future__ import annotations
 
-import io
-import os
 import subprocess
 import sys
 import textwrap
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import run_cli
 
 import lambdasim as ls
-from lambdasim.cli import main
 from lambdasim.spec.template import TemplateError, from_template, is_template
 from lambdasim.spec.template.intrinsics import NO_VALUE, Resolver, ResourceRef, Unresolvable
 from lambdasim.spec.template.schedule import rate_of
@@ -29,22 +26,7 @@ SAM, CFN_JSON, CFN_YAML, SAM_JSON = (HERE / n for n in (
     "sam_app.yaml", "cfn_plain.json", "cfn_short.yaml", "sam_min.json"))
 
 
-def cli(*args, cwd=None):
-    """``lambdasim ARGS`` in this process (the template libraries load once, not per call):
-    its exit status, stdout and stderr. An exception escaping ``main`` fails the test, as a
-    traceback would. tests/test_cli.py runs the installed command in a process of its own."""
-    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                code = main([str(a) for a in args])
-            except SystemExit as exc:  # argparse's usage errors
-                code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        os.chdir(here)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+cli = run_cli
 
 
 @pytest.fixture(scope="module")
