@@ -126,14 +126,19 @@ class Ledger:
             if reason:
                 self.reason[ids] = reason
             return
-        self.settled += len(ids)
-        counted = self.counted(arrival)
-        self.counts[outcome] += int(np.count_nonzero(counted))
+        n, w = len(ids), self.warmup
+        self.settled += n
+        # counted: arriving at or after the warm-up (see ``counted``; with no warm-up, all)
+        counted = arrival >= w if w > 0 else None
+        k = n if counted is None else int(np.count_nonzero(counted))
+        self.counts[outcome] += k
         if outcome == SUCCEEDED:
             lat = np.asarray(end - arrival, dtype=float)
-            self.latency.add(lat if lat.ndim == 0 or counted.all() else lat[counted])
-            ends = np.broadcast_to(end, np.shape(ids))
-            self.done_in_window += int(np.count_nonzero(ends >= self.warmup))
+            self.latency.add(lat if lat.ndim == 0 or k == n else lat[counted])
+            if not isinstance(end, np.ndarray):  # a batch: one end for all
+                self.done_in_window += n if end >= w else 0
+            else:
+                self.done_in_window += int(np.count_nonzero(end >= w))
 
     def started(self, ids: list, times: list) -> None:
         """Invocations of events ``ids`` started at ``times`` (in time order), booked in bulk
