@@ -113,7 +113,7 @@ class Ledger:
     def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end,
                start: float = np.nan, cold: bool = False, reason: int = 0) -> None:
         """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end`` (for
-        ``reason``)."""
+        ``reason``); with rows, ``start`` and ``cold`` None keep the rows' values."""
         if len(ids) == 0:
             return
         if self.rows:
@@ -121,8 +121,10 @@ class Ledger:
                 raise ConservationError(f"{self.source}: an event ended twice")
             self.outcome[ids] = outcome
             self.end[ids] = end
-            self.start[ids] = start
-            self.cold[ids] = cold
+            if start is not None:  # None: keep what the path booked
+                self.start[ids] = start
+            if cold is not None:
+                self.cold[ids] = cold
             if reason:
                 self.reason[ids] = reason
             return

@@ -32,6 +32,8 @@ from .pollers import LONG_POLL_S, TICK_S, Pollers
 from .queues import make_queue
 from .store import Batch
 
+_REASONS = {EXPIRED: Reason.RETENTION, FAILED: Reason.REDRIVE}  # why messages end so
+
 
 class SqsSource:
     """Run-time state of one SQS queue and its event source mapping."""
@@ -133,9 +135,8 @@ class SqsSource:
         led = self.ledger
         arrival = self.queue.store.arrival[rows]
         if led.rows:  # start and cold stay those of the message's last invocation
-            reason = {EXPIRED: Reason.RETENTION, FAILED: Reason.REDRIVE}.get(outcome, 0)
-            led.settle(ids, arrival, outcome, end, start=led.start[ids], cold=led.cold[ids],
-                       reason=reason)
+            led.settle(ids, arrival, outcome, end, start=None, cold=None,
+                       reason=_REASONS.get(outcome, 0))
         else:
             led.settle(ids, arrival, outcome, end)
         if outcome == SUCCEEDED:  # end is the batch's end time
