@@ -1,0 +1,98 @@
+"""The clock: callbacks in time order (ties first come, first served, as SimPy orders its
+events), never overtaking an event on SimPy's own calendar, across several runs; sparse push
+windows joined without changing a number; the garbage collector restored after a run."""
+
+from __future__ import annotations
+
+import gc
+
+import pandas as pd
+from conftest import poisson, scenario
+
+import lambdasim as ls
+from lambdasim.sim import clock as clock_module
+from lambdasim.sim.clock import Clock, Timer
+
+
+def test_callbacks_run_in_time_order_ties_first_come_first_served():
+    c, seen = Clock(100.0), []
+    for t, name in [(5.0, "e"), (1.0, "a"), (3.0, "c"), (3.0, "d"), (2.0, "b")]:
+        c.at(t, lambda n=name: seen.append((c.now, n)))
+    c.run()
+    assert seen == [(1.0, "a"), (2.0, "b"), (3.0, "c"), (3.0, "d"), (5.0, "e")]
+
+
+def test_callbacks_scheduled_by_callbacks_and_at_the_horizon():
+    c, seen = Clock(10.0), []
+
+    def tick():
+        seen.append(c.now)
+        c.after(2.5, tick)
+
+    c.at(0.0, tick)
+    c.run()
+    assert seen == [0.0, 2.5, 5.0, 7.5]  # the one due at the horizon does not fire
+    assert c.now == 10.0
+
+
+def test_a_simpy_process_interleaves_with_the_callbacks():
+    c, seen = Clock(10.0), []
+    for t in (1.0, 4.0, 6.0):
+        c.at(t, lambda: seen.append(("callback", c.now)))
+
+    def process():
+        yield c.env.timeout(5.0)
+        seen.append(("simpy", c.env.now))
+        c.at(c.env.now, lambda: seen.append(("scheduled by simpy", c.now)))
+
+    c.env.process(process())
+    c.run()
+    assert seen == [("callback", 1.0), ("callback", 4.0), ("simpy", 5.0),
+                    ("scheduled by simpy", 5.0), ("callback", 6.0)]
+
+
+def test_runs_in_slices_and_a_replaced_wake_up():
+    c, seen = Clock(10.0), []
+    c.at(9.0, lambda: seen.append(c.now))
+    c.at(1.0, lambda: seen.append(c.now))  # earlier: the wake-up for 9 s is replaced
+    timer = Timer(c, lambda: seen.append(("timer", c.now)))
+    timer.set(4.0)
+    timer.set(6.0)  # moved: fires once, at 6 s
+    for until in (2.0, 5.0, 8.0):
+        c.run(until)
+        assert c.now == until
+    c.run()
+    assert seen == [1.0, ("timer", 6.0), 9.0]
+
+
+def test_the_garbage_collector_is_restored():
+    c = Clock(1.0)
+    c.at(0.5, lambda: None)
+    assert gc.isenabled()
+    c.run()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Clock(1.0).run()
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+
+
+def test_joining_sparse_windows_changes_no_number(monkeypatch):
+    """A sparse S3 source (its delivery delay a mixture, whose draws depend on how many are
+    drawn at once: each window is still drawn on its own) and a sync caller: the same tables
+    with windows joined and without."""
+    sc = scenario(source={"kind": "s3", "workload": poisson(0.5)}, duration_s=600,
+                  warmup_s=0)
+    sc = sc.model_copy(update={"sources": (
+        *sc.sources, ls.Scenario.from_dict({
+            "duration_s": 1, "functions": [{"name": "f"}],
+            "sources": [{"name": "app", "kind": "sync", "function": sc.functions[0].name,
+                         "workload": poisson(0.3)}]}).sources[0])})
+    joined = ls.simulate(sc, seed=4)
+    monkeypatch.setattr(clock_module, "JOIN_BELOW", 0)
+    apart = ls.simulate(sc, seed=4)
+    assert len(joined.events) > 400
+    pd.testing.assert_frame_equal(joined.events, apart.events)
+    pd.testing.assert_frame_equal(joined.invocations, apart.invocations)
