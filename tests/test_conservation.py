@@ -9,6 +9,7 @@ from conftest import const, poisson, scenario
 import lambdasim as ls
 from lambdasim.sim import engine as engine_module
 from lambdasim.sim.async_queue import AsyncSource
+from lambdasim.sim.sqs.mapping import SqsSource
 from lambdasim.sim.sync import SyncSource
 
 
@@ -34,6 +35,16 @@ class ForgetsARetry(AsyncSource):
         pass
 
 
+class DeletesTwice(SqsSource):
+    """A broken path: the first successful batch's messages are deleted twice."""
+
+    def completed(self, batch, start, end, ok, cold):
+        super().completed(batch, start, end, ok, cold)
+        if ok and not getattr(self, "_twice", False):
+            self._twice = True
+            self.queue.finish(batch.ids, 1, end)
+
+
 def _with(monkeypatch, kind, runtime):
     real = engine_module.runtime
     monkeypatch.setattr(engine_module, "runtime",
@@ -52,6 +63,14 @@ def test_an_event_settled_twice_raises(monkeypatch):
     _with(monkeypatch, "sync", SettlesTwice)
     with pytest.raises(ls.ConservationError, match="api: event 3 ended twice"):
         ls.simulate(scenario(duration_s=10, warmup_s=0), seed=1)
+
+
+@pytest.mark.parametrize("detail", ["full", "histogram"])
+def test_an_sqs_message_deleted_twice_raises(monkeypatch, detail):
+    _with(monkeypatch, "sqs", DeletesTwice)
+    sc = scenario(source={"kind": "sqs", "workload": poisson(20)}, duration_s=30, warmup_s=0)
+    with pytest.raises(ls.ConservationError, match="^api: "):
+        ls.simulate(sc, seed=1, record_detail=detail)
 
 
 def test_a_dropped_retry_raises(monkeypatch):
