@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench_async import bare_simpy
+from bench_async import bare_simpy, report
 
 import lambdasim as ls
 
@@ -37,12 +37,7 @@ def main() -> None:
     args = p.parse_args()
     n_b, t_b = bare_simpy(args.seconds / 2)
     n_l, t_l = sqs(args.seconds)
-    rb, rl = n_b / t_b, n_l / t_l
-    print(f"bare SimPy M/M/100 (one process per job): {n_b:>9,} jobs in {t_b:6.2f} s "
-          f"= {rb:>9,.0f} /s")
-    print(f"lambdasim SQS, BatchSize 10:           {n_l:>9,} invocations in {t_l:6.2f} s "
-          f"= {rl:>9,.0f} /s")
-    print(f"ratio lambdasim / bare SimPy: {rl / rb:.2f} (target >= {TARGET:g})")
+    report("lambdasim SQS, BatchSize 10:          ", n_l, t_l, n_b, t_b, TARGET)
 
 
 if __name__ == "__main__":

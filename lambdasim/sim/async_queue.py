@@ -70,9 +70,7 @@ class AsyncSource(Caller):
 
     def _attempt(self, i: int) -> None:
         if self.function.invoke(self, 1, i) is None:
-            self.running.add(i)
-            self._started[0].append(i)  # its attempt and start: booked at close
-            self._started[1].append(self.clock.now)
+            self.began(i)
             return
         led = self.ledger
         led.attempts[i] += 1

@@ -52,6 +52,12 @@ class Caller:
     def arrive(self, i: int) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def began(self, i: int) -> None:
+        """Event ``i``'s invocation started now (its attempt and start: booked at close)."""
+        self.running.add(i)
+        self._started[0].append(i)
+        self._started[1].append(self.clock.now)
+
     def ended(self, i: int, end: float, outcome: int, cold: bool) -> None:
         """Event ``i``'s invocation ending at ``end`` settles it (booked at close)."""
         e = self._ended

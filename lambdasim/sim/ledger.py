@@ -130,8 +130,7 @@ class Ledger:
             return
         n, w = len(ids), self.warmup
         self.settled += n
-        # counted: arriving at or after the warm-up (see ``counted``; with no warm-up, all)
-        counted = arrival >= w if w > 0 else None
+        counted = self.counted(arrival) if w > 0 else None  # no warm-up: every one counts
         k = n if counted is None else int(np.count_nonzero(counted))
         self.counts[outcome] += k
         if outcome == SUCCEEDED:

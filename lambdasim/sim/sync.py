@@ -35,9 +35,7 @@ class SyncSource(Caller):
 
     def arrive(self, i: int) -> None:
         if self.function.invoke(self, 1, i) is None:
-            self.running.add(i)
-            self._started[0].append(i)  # its attempt and start: booked at close
-            self._started[1].append(self.clock.now)
+            self.began(i)
             return
         led, now = self.ledger, self.clock.now
         led.attempts[i] += 1  # a throttled attempt
