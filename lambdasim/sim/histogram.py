@@ -42,7 +42,7 @@ class LatencyHistogram:
         self._sum = 0.0
         self._min = math.inf
         self._max = -math.inf
-        self._buf: list[np.ndarray] = []
+        self._buf: list = []  # arrays of values, and (arrivals, end) of add_ends
         self._nbuf = 0
         self._cum: np.ndarray | None = None
 
@@ -56,6 +56,16 @@ class LatencyHistogram:
         self._nbuf += len(x)
         if self._nbuf >= _FLUSH:
             self._flush()
+
+    def add_ends(self, arrival: np.ndarray, end: float) -> None:
+        """Add ``end - arrival`` for a batch ending at one time. The arrivals are kept until
+        binned, so the caller must not change them."""
+        n = len(arrival)
+        if n:
+            self._buf.append((arrival, end))
+            self._nbuf += n
+            if self._nbuf >= _FLUSH:
+                self._flush()
 
     def merge(self, other: LatencyHistogram) -> None:
         """Add every value of ``other`` (same binning) to this histogram."""
@@ -75,7 +85,7 @@ class LatencyHistogram:
     def _flush(self) -> None:
         if not self._buf:
             return
-        x = np.concatenate(self._buf) if len(self._buf) > 1 else self._buf[0]
+        x = _values(self._buf)
         self._buf, self._nbuf = [], 0
         lo, hi = float(x.min()), float(x.max())
         if not (lo >= 0 and hi < math.inf):  # also catches NaN
@@ -152,3 +162,25 @@ class LatencyHistogram:
         p50, p99 = self.percentile([50, 99]) if self.count else (math.nan, math.nan)
         return {"latency_mean_s": self.mean, "latency_p50_s": float(p50),
                 "latency_p99_s": float(p99)}
+
+
+def _values(buf: list) -> np.ndarray:
+    """The buffered values in order; each run of (arrivals, end) pairs is one subtraction."""
+    parts, pairs = [], []
+    for b in buf:
+        if b.__class__ is tuple:
+            pairs.append(b)
+            continue
+        if pairs:
+            parts.append(_ends(pairs))
+            pairs = []
+        parts.append(b)
+    if pairs:
+        parts.append(_ends(pairs))
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _ends(pairs: list) -> np.ndarray:
+    arrival = np.concatenate([a for a, _ in pairs])
+    end = np.repeat(np.array([e for _, e in pairs], dtype=float), [len(a) for a, _ in pairs])
+    return end - arrival

@@ -112,12 +112,14 @@ class Ledger:
 
     def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end,
                start: float = np.nan, cold: bool = False, reason: int = 0) -> None:
-        """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end`` (for
-        ``reason``); with rows, ``start`` and ``cold`` None keep the rows' values."""
-        if len(ids) == 0:
+        """Events ``ids`` (an id array, or a slice of ids; arriving at ``arrival``) end in
+        ``outcome`` at ``end`` (for ``reason``); with rows, ``start`` and ``cold`` None keep
+        the rows' values."""
+        n = len(arrival)
+        if n == 0:
             return
         if self.rows:
-            if (self.outcome[ids] != IN_FLIGHT).any():
+            if self.outcome[ids].any():  # IN_FLIGHT is 0
                 raise ConservationError(f"{self.source}: an event ended twice")
             self.outcome[ids] = outcome
             self.end[ids] = end
@@ -128,12 +130,16 @@ class Ledger:
             if reason:
                 self.reason[ids] = reason
             return
-        n, w = len(ids), self.warmup
+        w = self.warmup
         self.settled += n
         counted = self.counted(arrival) if w > 0 else None  # no warm-up: every one counts
         k = n if counted is None else int(np.count_nonzero(counted))
         self.counts[outcome] += k
         if outcome == SUCCEEDED:
+            if counted is None and isinstance(end, float):  # a batch, all counted
+                self.latency.add_ends(arrival, end)
+                self.done_in_window += n
+                return
             lat = np.asarray(end - arrival, dtype=float)
             self.latency.add(lat if lat.ndim == 0 or k == n else lat[counted])
             if not isinstance(end, np.ndarray):  # a batch: one end for all

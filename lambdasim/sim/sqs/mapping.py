@@ -35,6 +35,11 @@ from .store import Batch
 _REASONS = {EXPIRED: Reason.RETENTION, FAILED: Reason.REDRIVE}  # why messages end so
 
 
+def _select(batch: Batch):
+    """The batch's messages in the ledger's columns: a slice when they are one range."""
+    return slice(batch.lo, batch.lo + len(batch.ids)) if batch.lo >= 0 else batch.ids
+
+
 class SqsSource:
     """Run-time state of one SQS queue and its event source mapping."""
 
@@ -55,6 +60,7 @@ class SqsSource:
             sampler(spec.receive_delay, rtt_rng) if spec.receive_delay else None)
         self.pollers.idle.start = self.warmup = ctx.warmup
         self.requests = {"receive": 0, "delete": 0}  # billed, at or after the warm-up
+        self._receive_cost: dict[int, int] = {}  # billed ReceiveMessage calls per batch size
 
     # -- arrivals ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -79,14 +85,20 @@ class SqsSource:
         self.pollers.wake_waiting()
 
     # -- receives, invocations, outcomes --------------------------------------------------------
-    def _received(self, ids: np.ndarray, now: float) -> None:
-        self.metrics.count("NumberOfMessagesReceived", now, len(ids))
+    def _received(self, ids: np.ndarray, now: float, lo: int = -1) -> None:
+        n = len(ids)
+        self.metrics.count_at("NumberOfMessagesReceived", now, n)
         if now >= self.warmup:  # ReceiveMessage calls of up to 10 messages, per 64 KB
-            self.requests["receive"] += batched_requests(len(ids),
-                                                         self.spec.workload.record_bytes)
+            cost = self._receive_cost
+            if n not in cost:
+                cost[n] = batched_requests(n, self.spec.workload.record_bytes)
+            self.requests["receive"] += cost[n]
         if self.full:
             st = self.queue.store
-            self.ledger.attempts[ids] = st.receives[ids - st.base]
+            if lo >= 0:
+                self.ledger.attempts[lo:lo + n] = st.receives[lo - st.base:lo - st.base + n]
+            else:
+                self.ledger.attempts[ids] = st.receives[ids - st.base]
 
     def _invoke(self, batch: Batch) -> bool:
         """Invoke the function with the batch; False if throttled (the messages return)."""
@@ -100,7 +112,7 @@ class SqsSource:
         if self.function.invoke(self, len(ids), batch, fail=raises) is None:
             batch.poisoned = poisoned
             if self.full:
-                self.ledger.start[ids] = now
+                self.ledger.start[_select(batch)] = now
             return True
         # throttled: the messages come back after the visibility timeout
         self.queue.settle(batch, np.zeros(len(ids), dtype=bool), now,
@@ -123,15 +135,16 @@ class SqsSource:
         else:
             good = ~batch.poisoned
         if self.full:
-            self.ledger.cold[ids] = cold
+            self.ledger.cold[_select(batch)] = cold
         deleted = n if good is None else int(np.count_nonzero(good))
         if deleted and end >= self.warmup:  # DeleteMessageBatch calls of up to 10
             self.requests["delete"] += -(-deleted // SQS_BATCH_MAX)
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
-    def _finished(self, ids: np.ndarray, rows: np.ndarray, outcome: int, end) -> None:
-        """Messages ``ids`` (store ``rows``) ended in ``outcome`` at ``end``."""
+    def _finished(self, ids, rows, outcome: int, end) -> None:
+        """Messages ``ids`` (store ``rows``; arrays, or slices for a range) ended in
+        ``outcome`` at ``end``."""
         led = self.ledger
         arrival = self.queue.store.arrival[rows]
         if led.rows:  # start and cold stay those of the message's last invocation
@@ -140,7 +153,7 @@ class SqsSource:
         else:
             led.settle(ids, arrival, outcome, end)
         if outcome == SUCCEEDED:  # end is the batch's end time
-            self.metrics.count("Succeeded", end, len(ids))
+            self.metrics.count_at("Succeeded", end, len(arrival))
 
     # -- once a second: metric samples and scaling ------------------------------------------------
     def _tick(self) -> None:

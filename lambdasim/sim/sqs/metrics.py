@@ -27,17 +27,21 @@ class QueueMetrics:
         self.tick, self.warmup = tick, warmup
         nb = int(math.ceil(horizon / tick)) + 1
         self.sums = {k: np.zeros(nb) for k in SUMS}
+        self._scalar = {k: [0] * nb for k in SUMS}  # count_at's sums, added in samples()
+        self._last = nb - 1
         self.maxes = {k: np.full(nb, np.nan) for k in MAXES}
         self.age_max = math.nan  # largest ApproximateAgeOfOldestMessage after the warm-up
 
     def count(self, metric: str, t, n) -> None:
-        """Add ``n`` to ``metric`` at time(s) ``t``."""
+        """Add ``n`` to ``metric`` at times ``t`` (an array)."""
         arr = self.sums[metric]
-        if isinstance(t, np.ndarray):
-            idx = np.minimum((np.asarray(t) / self.tick).astype(np.int64), len(arr) - 1)
-            np.add.at(arr, idx, n)
-        else:
-            arr[min(int(t / self.tick), len(arr) - 1)] += n
+        idx = np.minimum((np.asarray(t) / self.tick).astype(np.int64), len(arr) - 1)
+        np.add.at(arr, idx, n)
+
+    def count_at(self, metric: str, t: float, n: int) -> None:
+        """Add ``n`` to ``metric`` at time ``t`` (kept in a Python list: cheaper per call)."""
+        arr = self._scalar[metric]
+        arr[min(int(t / self.tick), self._last)] += n
 
     def _high(self, metric: str, t: float, v: float) -> None:
         arr = self.maxes[metric]
@@ -56,6 +60,9 @@ class QueueMetrics:
 
     def samples(self) -> list:
         """The series as (metric, statistic, times, values)."""
+        for k, v in self._scalar.items():
+            self.sums[k] += v
+            self._scalar[k] = [0] * len(v)
         t = np.arange(len(self.sums["Offered"])) * self.tick
         out = [(k, "sum", t, v) for k, v in self.sums.items()]
         out.append(("NumberOfMessagesDeleted", "sum", t, self.sums["Succeeded"]))

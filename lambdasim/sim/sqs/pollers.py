@@ -126,7 +126,8 @@ class IdleTime:
 class Pollers:
     """The mapping's pollers: each asks the queue for a batch, waits for messages, or
     retires. ``dispatch(batch)`` invokes a batch and returns whether it started;
-    ``received(ids, now)`` is told of every receive."""
+    ``received(ids, now, lo)`` is told of every receive (``lo``: the first id if the ids
+    are one range, else -1)."""
 
     def __init__(self, clock: Clock, queue: Queue, spec: SqsSourceSpec, dispatch, received,
                  receive_delay=None):
@@ -139,15 +140,17 @@ class Pollers:
         self.window = spec.batching_window_s
         self.dispatch, self.received = dispatch, received
         self.idle = IdleTime()  # poller-seconds spent waiting (for the bill)
-        self.n = self.busy = self.waiting = 0  # pollers; with a batch in flight; waiting
+        self.n = self.busy = 0  # pollers; with a batch in flight
+        #: pollers waiting for messages, each long-polling (their time is added up in ``idle``)
+        self.waiting = 0
         self.min_waiting = 0  # fewest waiting since the last scale-down
         self.filler: Batch | None = None  # the batch gathering during its batching window
         self._wake = Timer(clock, self.wake_waiting)  # a message becomes receivable
         self._fill = Timer(clock, self._gather)  # the filler's next receive
 
-    #: pollers waiting for messages, each long-polling (their time is added up in ``idle``)
-    waiting = property(lambda self: self.idle.count,
-                       lambda self, k: self.idle.set(k, self.clock.now))
+    def _set_waiting(self, k: int) -> None:
+        self.idle.set(k, self.clock.now)
+        self.waiting = k
 
     def start(self) -> None:
         self.spawn(int(self.scaler.target))
@@ -169,19 +172,13 @@ class Pollers:
             vis = q.visible(now)
             if vis == 0 or (vis < b and self.filler is not None):
                 return self._wait()
-        elif not self._has_work(now):
+        elif not q.has_work(now, self.receiving * b):
             return self._wait()
         elif self.receive_delay is not None:
             self.receiving += 1
             self.clock.after(self.receive_delay(), self._returned)
             return BUSY
         return self._receive(now)
-
-    def _has_work(self, now: float) -> bool:
-        """Messages are receivable beyond those the calls in flight will take."""
-        q = self.queue
-        return q.receivable(now) and (
-            self.receiving == 0 or q.visible(now) > self.receiving * self.batch_size)
 
     def _returned(self) -> None:
         """A receive call returns with what is visible now."""
@@ -191,11 +188,11 @@ class Pollers:
 
     def _receive(self, now: float) -> int:
         q, b = self.queue, self.batch_size
-        ids, segs = q.receive(now, b)
+        ids, segs, lo = q.receive(now, b)
         if not len(ids):
             return self._wait()
-        batch = Batch(ids, segs, now)
-        self.received(ids, now)
+        batch = Batch(ids, segs, now, lo)
+        self.received(ids, now, lo)
         if self.window > 0 and len(ids) < b:
             batch.deadline = now + self.window
             self.filler = batch
@@ -205,7 +202,7 @@ class Pollers:
         return BUSY
 
     def _wait(self) -> int:
-        self.waiting += 1
+        self._set_waiting(self.waiting + 1)
         self._arm()
         return WAIT
 
@@ -215,15 +212,20 @@ class Pollers:
             return vis >= self.batch_size or (vis > 0 and self.filler is None)
         return self._has_work(now)
 
+    def _has_work(self, now: float) -> bool:
+        """Messages are receivable beyond those the calls in flight will take."""
+        return self.queue.has_work(now, self.receiving * self.batch_size)
+
     def wake_waiting(self) -> None:
         """Waiting pollers poll while there is work for them."""
         now = self.clock.now
         while self.waiting > 0 and self._worth_waking(now):
-            self.waiting -= 1
+            self._set_waiting(self.waiting - 1)
             self.min_waiting = min(self.min_waiting, self.waiting)
             if self.poll() == WAIT:
                 break
-        self._arm()
+        if self.waiting:
+            self._arm()
 
     def _arm(self) -> None:
         """Keep the wake-up timer set for when a message next becomes receivable."""
@@ -267,9 +269,10 @@ class Pollers:
         have = sum(len(p) for p in b.parts)
         need = self.batch_size - have
         if need > 0 and self.queue.visible(now) > 0:
-            ids, _ = self.queue.receive(now, need)
+            ids, _, _ = self.queue.receive(now, need)
             if len(ids):
                 b.parts.append(ids)
+                b.lo = -1  # parts: not known to be one range
                 self.received(ids, now)
                 have += len(ids)
         if have >= self.batch_size or now >= b.deadline - EPS:
@@ -312,6 +315,6 @@ class Pollers:
             if self.min_waiting > 0 and sc.target > sc.floor:
                 sc.shrink(self.min_waiting)
                 k = min(self.waiting, max(0, self.n - int(sc.target)))
-                self.waiting -= k
+                self._set_waiting(self.waiting - k)
                 self.n -= k
             self.min_waiting = self.waiting

@@ -40,12 +40,15 @@ from ...spec.sqs import SqsSourceSpec
 from ..ledger import EXPIRED, FAILED, SUCCEEDED
 from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, IdQueue, Store
 
+_NONE = np.empty(0, dtype=np.int64)  # no message
+
 
 class Queue:
     """What standard and FIFO queues share: the message store and the outcome counters.
 
-    ``on_finish(ids, rows, outcome, end)`` is called when messages end (``rows`` index the
-    store's columns)."""
+    ``on_finish(ids, rows, outcome, end)`` is called when messages end: ``ids`` index the
+    ledger and ``rows`` the store's columns, both slices when the messages are one range of
+    ids (the common case: a batch of never-received messages)."""
 
     def __init__(self, spec: SqsSourceSpec, on_finish):
         self.store = Store()
@@ -86,14 +89,20 @@ class Queue:
         vis = arrived - self.n_done - self.n_in_batch - self.n_invisible
         return vis, self.n_in_batch + self.n_invisible, self.store.oldest(arrived)
 
-    def finish(self, ids: np.ndarray, outcome: int, end) -> None:
-        if not len(ids):
+    def finish(self, ids: np.ndarray, outcome: int, end, lo: int = -1) -> None:
+        """Messages ``ids`` end in ``outcome`` at ``end``; ``lo`` >= 0: they are the range of
+        ids from ``lo``."""
+        n = len(ids)
+        if not n:
             return
         st = self.store
-        rows = ids - st.base
+        if lo >= 0:
+            ids, rows = slice(lo, lo + n), slice(lo - st.base, lo - st.base + n)
+        else:
+            rows = ids - st.base
         # a message ended twice counts twice in n_done: the check at the horizon catches it
         st.state[rows] = DONE
-        self.n_done += len(ids)
+        self.n_done += n
         self.on_finish(ids, rows, outcome, end)
 
     def _screen(self, ids: np.ndarray, now: float) -> np.ndarray:
@@ -113,13 +122,12 @@ class Queue:
                 bad = bad | dlq
         return ids[~bad] if bad.any() else ids
 
-    def _mark_received(self, ids: np.ndarray, contiguous: bool = False) -> None:
+    def _mark_received(self, ids: np.ndarray) -> None:
         n = len(ids)
         if not n:
             return
         st = self.store
-        rows = slice(int(ids[0]) - st.base, int(ids[0]) - st.base + n) if contiguous else (
-            ids - st.base)
+        rows = ids - st.base
         st.receives[rows] += 1
         st.state[rows] = IN_BATCH
         self.n_in_batch += n
@@ -150,6 +158,17 @@ class StandardQueue(Queue):
         self.returning: list = []  # heap of (visible_at, seq, ids)
         self.ready: deque[np.ndarray] = deque()  # returned messages visible again
         self.n_ready = 0
+
+    def visible(self, now: float) -> int:
+        r = self.returning
+        if r and r[0][0] <= now + EPS:
+            self.release(now)
+        a = self._arrived if now == self._arrived_at else self.arrived(now)
+        return a - self.n_done - self.n_in_batch - self.n_invisible
+
+    def has_work(self, now: float, reserved: int) -> bool:
+        """More than ``reserved`` messages are visible."""
+        return self.visible(now) > reserved
 
     def release(self, now: float) -> None:
         r = self.returning
@@ -212,11 +231,21 @@ class StandardQueue(Queue):
         return ids
 
     def receive(self, now: float, k: int):
-        """Receive up to ``k`` messages: (ids, None)."""
+        """Receive up to ``k`` messages: (ids, None, first id if they are one range else -1)."""
         self.release(now)
         self.expire(now)
+        if not self.ready:  # never-received messages only: one range of ids
+            lo = self.fresh
+            m = min(k, self.arrived(now) - lo)
+            if m <= 0:
+                return _NONE, None, -1
+            self.fresh = lo + m
+            st = self.store
+            st.receives[lo - st.base:lo - st.base + m] = 1
+            st.state[lo - st.base:lo - st.base + m] = IN_BATCH
+            self.n_in_batch += m
+            return np.arange(lo, lo + m), None, lo
         got, n = [], 0
-        fresh0 = self.fresh
         while n < k:
             ids = self._take(now, k - n)
             if ids is None:
@@ -224,13 +253,9 @@ class StandardQueue(Queue):
             if len(ids):
                 got.append(ids)
                 n += len(ids)
-        if len(got) == 1:
-            ids = got[0]
-            self._mark_received(ids, contiguous=self.fresh - fresh0 == n)  # one fresh range
-        else:
-            ids = np.concatenate(got) if got else np.empty(0, dtype=np.int64)
-            self._mark_received(ids)
-        return ids, None
+        ids = np.concatenate(got) if len(got) > 1 else got[0] if got else _NONE
+        self._mark_received(ids)
+        return ids, None, -1
 
     def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
                visible_at: float) -> None:
@@ -239,7 +264,7 @@ class StandardQueue(Queue):
         ids = batch.ids
         self.n_in_batch -= len(ids)
         if ok is None:
-            self.finish(ids, SUCCEEDED, now)
+            self.finish(ids, SUCCEEDED, now, batch.lo)
             return
         self.finish(ids[ok], SUCCEEDED, now)
         back = ids[~ok]
@@ -312,6 +337,10 @@ class FifoQueue(Queue):
         a = self._top()
         return a is not None and a <= now + EPS
 
+    def has_work(self, now: float, reserved: int) -> bool:
+        """A message is receivable and more than ``reserved`` are visible."""
+        return self.receivable(now) and (reserved == 0 or self.visible(now) > reserved)
+
     def next_time(self, now: float) -> float | None:
         self.release(now)
         a = self._top()
@@ -344,9 +373,9 @@ class FifoQueue(Queue):
                 n += len(good)
             elif len(q):
                 heapq.heappush(self.ready, (self._head(g), g))
-        ids = np.concatenate(got) if got else np.empty(0, dtype=np.int64)
+        ids = np.concatenate(got) if got else _NONE
         self._mark_received(ids)
-        return ids, segs
+        return ids, segs, -1
 
     def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
                visible_at: float) -> None:

@@ -121,12 +121,13 @@ class IdQueue:
 
 
 class Batch:
-    """Messages received by one poller: ids, FIFO group segments, time of first receive."""
+    """Messages received by one poller: ids, FIFO group segments, time of first receive, and
+    the first id if the ids are one range (else -1)."""
 
-    __slots__ = ("ids", "segs", "received", "parts", "deadline", "poisoned")
+    __slots__ = ("ids", "segs", "received", "lo", "parts", "deadline", "poisoned")
 
-    def __init__(self, ids: np.ndarray, segs, received: float):
-        self.ids, self.segs, self.received = ids, segs, received
+    def __init__(self, ids: np.ndarray, segs, received: float, lo: int = -1):
+        self.ids, self.segs, self.received, self.lo = ids, segs, received, lo
         self.parts: list[np.ndarray] = [ids]
         self.deadline = received
         self.poisoned: np.ndarray | None = None
