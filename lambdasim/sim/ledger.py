@@ -112,10 +112,9 @@ class Ledger:
 
     def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end,
                start: float = np.nan, cold: bool = False, reason: int = 0) -> None:
-        """Events ``ids`` (an id array, or a slice of ids; arriving at ``arrival``) end in
-        ``outcome`` at ``end`` (for ``reason``); with rows, ``start`` and ``cold`` None keep
-        the rows' values."""
-        n = len(arrival)
+        """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end`` (for
+        ``reason``); with rows, ``start`` and ``cold`` None keep the rows' values."""
+        n = len(ids)
         if n == 0:
             return
         if self.rows:
@@ -154,9 +153,15 @@ class Ledger:
         if len(ids) == 0:
             return
         self.attempts[: self.n] += np.bincount(ids, minlength=self.n).astype(np.int32)
-        _, last = np.unique(ids[::-1], return_index=True)  # the last start of each event
-        last = len(ids) - 1 - last
-        self.start[ids[last]] = times[last]
+        self.set_last(self.start, ids, times)
+
+    @staticmethod
+    def set_last(column: np.ndarray, ids: np.ndarray, values: np.ndarray) -> None:
+        """``column[ids] = values`` where the last value of an id repeated wins."""
+        if len(ids):
+            _, last = np.unique(ids[::-1], return_index=True)
+            last = len(ids) - 1 - last
+            column[ids[last]] = values[last]
 
     def ended(self, ids: list, end: list, outcome: list, cold: list) -> None:
         """Events ``ids`` settled by their last invocation (ending at ``end`` in ``outcome``,

@@ -30,14 +30,10 @@ from ..source import Context
 from .metrics import QueueMetrics
 from .pollers import LONG_POLL_S, TICK_S, Pollers
 from .queues import make_queue
+from .rows import Rows
 from .store import Batch
 
 _REASONS = {EXPIRED: Reason.RETENTION, FAILED: Reason.REDRIVE}  # why messages end so
-
-
-def _select(batch: Batch):
-    """The batch's messages in the ledger's columns: a slice when they are one range."""
-    return slice(batch.lo, batch.lo + len(batch.ids)) if batch.lo >= 0 else batch.ids
 
 
 class SqsSource:
@@ -47,13 +43,13 @@ class SqsSource:
         self.spec, self.index, self.name = spec, index, spec.name
         self.clock = ctx.clock
         self.function = ctx.functions[spec.function]
-        self.full = ctx.full
         self._arrivals = ctx.rng("arrivals", spec.name)
         self._poison_rng, self._group_rng, rtt_rng = ctx.rng("source", spec.name).spawn(3)
         self.vt = spec.visibility_timeout_s
         self.queue = make_queue(spec, self._finished)
         self.ledger = Ledger(spec.name, ctx.warmup, rows=ctx.full,
                              columns={"group": np.int32} if spec.fifo else None)
+        self.rows = Rows(self.ledger) if ctx.full else None  # full detail's rows, booked late
         self.metrics = QueueMetrics(self.clock.horizon, TICK_S, ctx.warmup)
         self.pollers = Pollers(
             self.clock, self.queue, spec, self._invoke, self._received,
@@ -85,7 +81,7 @@ class SqsSource:
         self.pollers.wake_waiting()
 
     # -- receives, invocations, outcomes --------------------------------------------------------
-    def _received(self, ids: np.ndarray, now: float, lo: int = -1) -> None:
+    def _received(self, ids: np.ndarray, now: float) -> None:
         n = len(ids)
         self.metrics.count_at("NumberOfMessagesReceived", now, n)
         if now >= self.warmup:  # ReceiveMessage calls of up to 10 messages, per 64 KB
@@ -93,12 +89,8 @@ class SqsSource:
             if n not in cost:
                 cost[n] = batched_requests(n, self.spec.workload.record_bytes)
             self.requests["receive"] += cost[n]
-        if self.full:
-            st = self.queue.store
-            if lo >= 0:
-                self.ledger.attempts[lo:lo + n] = st.receives[lo - st.base:lo - st.base + n]
-            else:
-                self.ledger.attempts[ids] = st.receives[ids - st.base]
+        if self.rows:
+            self.rows.received.append(ids)
 
     def _invoke(self, batch: Batch) -> bool:
         """Invoke the function with the batch; False if throttled (the messages return)."""
@@ -111,8 +103,9 @@ class SqsSource:
                   and bool(poisoned.any()))
         if self.function.invoke(self, len(ids), batch, fail=raises) is None:
             batch.poisoned = poisoned
-            if self.full:
-                self.ledger.start[_select(batch)] = now
+            if self.rows:
+                self.rows.started[0].append(ids)
+                self.rows.started[1].append(now)
             return True
         # throttled: the messages come back after the visibility timeout
         self.queue.settle(batch, np.zeros(len(ids), dtype=bool), now,
@@ -134,17 +127,23 @@ class SqsSource:
             good = np.arange(n) < int(np.argmax(batch.poisoned))
         else:
             good = ~batch.poisoned
-        if self.full:
-            self.ledger.cold[_select(batch)] = cold
+        if self.rows:
+            self.rows.cold[0].append(ids)
+            self.rows.cold[1].append(cold)
         deleted = n if good is None else int(np.count_nonzero(good))
         if deleted and end >= self.warmup:  # DeleteMessageBatch calls of up to 10
             self.requests["delete"] += -(-deleted // SQS_BATCH_MAX)
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
-    def _finished(self, ids, rows, outcome: int, end) -> None:
-        """Messages ``ids`` (store ``rows``; arrays, or slices for a range) ended in
-        ``outcome`` at ``end``."""
+    def _finished(self, ids: np.ndarray, rows, outcome: int, end) -> None:
+        """Messages ``ids`` (store ``rows``) ended in ``outcome`` at ``end``."""
+        if outcome == SUCCEEDED:  # end is the batch's end time
+            self.metrics.count_at("Succeeded", end, len(ids))
+            if self.rows:  # booked at the horizon
+                self.rows.deleted[0].append(ids)
+                self.rows.deleted[1].append(end)
+                return
         led = self.ledger
         arrival = self.queue.store.arrival[rows]
         if led.rows:  # start and cold stay those of the message's last invocation
@@ -152,8 +151,6 @@ class SqsSource:
                        reason=_REASONS.get(outcome, 0))
         else:
             led.settle(ids, arrival, outcome, end)
-        if outcome == SUCCEEDED:  # end is the batch's end time
-            self.metrics.count_at("Succeeded", end, len(arrival))
 
     # -- once a second: metric samples and scaling ------------------------------------------------
     def _tick(self) -> None:
@@ -176,6 +173,8 @@ class SqsSource:
             raise ConservationError(
                 f"{self.name}: produced {self.feeder.produced} messages, stored {q.store.n}, "
                 f"{q.n_done} ended and {len(held)} held")
+        if self.rows:
+            self.rows.book()
         self.ledger.close(held, horizon)
 
     def usage(self) -> dict:

@@ -126,8 +126,7 @@ class IdleTime:
 class Pollers:
     """The mapping's pollers: each asks the queue for a batch, waits for messages, or
     retires. ``dispatch(batch)`` invokes a batch and returns whether it started;
-    ``received(ids, now, lo)`` is told of every receive (``lo``: the first id if the ids
-    are one range, else -1)."""
+    ``received(ids, now)`` is told of every receive."""
 
     def __init__(self, clock: Clock, queue: Queue, spec: SqsSourceSpec, dispatch, received,
                  receive_delay=None):
@@ -192,7 +191,7 @@ class Pollers:
         if not len(ids):
             return self._wait()
         batch = Batch(ids, segs, now, lo)
-        self.received(ids, now, lo)
+        self.received(ids, now)
         if self.window > 0 and len(ids) < b:
             batch.deadline = now + self.window
             self.filler = batch

@@ -46,9 +46,9 @@ _NONE = np.empty(0, dtype=np.int64)  # no message
 class Queue:
     """What standard and FIFO queues share: the message store and the outcome counters.
 
-    ``on_finish(ids, rows, outcome, end)`` is called when messages end: ``ids`` index the
-    ledger and ``rows`` the store's columns, both slices when the messages are one range of
-    ids (the common case: a batch of never-received messages)."""
+    ``on_finish(ids, rows, outcome, end)`` is called when messages end (``rows`` index the
+    store's columns: a slice when the ids are one range, the common case of a batch of
+    never-received messages)."""
 
     def __init__(self, spec: SqsSourceSpec, on_finish):
         self.store = Store()
@@ -96,10 +96,7 @@ class Queue:
         if not n:
             return
         st = self.store
-        if lo >= 0:
-            ids, rows = slice(lo, lo + n), slice(lo - st.base, lo - st.base + n)
-        else:
-            rows = ids - st.base
+        rows = slice(lo - st.base, lo - st.base + n) if lo >= 0 else ids - st.base
         # a message ended twice counts twice in n_done: the check at the horizon catches it
         st.state[rows] = DONE
         self.n_done += n
