@@ -230,13 +230,10 @@ class Pollers:
         """Keep the wake-up timer set for when a message next becomes receivable."""
         if self.waiting == 0 or (self.window > 0 and self.filler is not None):
             return
-        now = self.clock.now
-        t = self.queue.next_time(now)
+        # None: what is visible is being received (the call's return wakes them) or nothing
+        t = self.queue.wake_time(self.clock.now, self.receiving * self.batch_size)
         if t is None:
             return
-        t = max(t, now)
-        if t <= now and not self._has_work(now):
-            return  # what is visible is being received: the call's return wakes them
         due = self._wake.due
         if due is not None and due <= t:
             return

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from collections import deque
 
 import numpy as np
@@ -56,7 +57,7 @@ class Queue:
         self.retention = spec.retention_s
         self.mrc = spec.max_receive_count
         self.win_first = 0
-        self.win_arr = np.empty(0)
+        self.win_arr: list[float] = []  # the current window's arrival times
         self._arrived_at: float | None = None
         self._arrived = 0
         self.n_done = self.n_in_batch = self.n_invisible = 0
@@ -64,15 +65,17 @@ class Queue:
 
     def add(self, arrival, poison, group) -> int:
         self.win_first = self.store.n
-        self.win_arr = arrival
+        self.win_arr = arrival.tolist()  # bisect on a list beats searchsorted per call
         self._arrived_at = None
+        self._arrived = self.win_first
         return self.store.add(arrival, poison)
 
     def arrived(self, now: float) -> int:
         """Number of messages that have arrived by ``now``."""
-        if now != self._arrived_at:
+        if now != self._arrived_at:  # time only moves forward: search from the last count
             self._arrived_at = now
-            self._arrived = self.win_first + int(self.win_arr.searchsorted(now + EPS, "right"))
+            self._arrived = self.win_first + bisect_right(
+                self.win_arr, now + EPS, self._arrived - self.win_first)
         return self._arrived
 
     def visible(self, now: float) -> int:
@@ -141,6 +144,16 @@ class Queue:
             self.finish(np.flatnonzero(old) + st.head, EXPIRED, arrival[old] + self.retention)
         return arrival[state != DONE]  # the view sees the expiries just made
 
+    def wake_time(self, now: float, reserved: int) -> float | None:
+        """When waiting pollers should next look: ``now`` if more than ``reserved`` messages
+        are receivable, else when the next one becomes receivable (None: no need to look;
+        what is visible is being received, or nothing is due)."""
+        t = self.next_time(now)
+        if t is None:
+            return None
+        t = max(t, now)
+        return None if t <= now and not self.has_work(now, reserved) else t
+
     def release(self, now: float) -> None:  # pragma: no cover - overridden
         pass
 
@@ -194,10 +207,19 @@ class StandardQueue(Queue):
         """When a message next becomes visible (``now`` if one is)."""
         if self.visible(now) > 0:
             return now
+        return self._next_visible(now)
+
+    def wake_time(self, now: float, reserved: int) -> float | None:
+        vis = self.visible(now)
+        if vis > 0:
+            return now if vis > reserved else None
+        return self._next_visible(now)
+
+    def _next_visible(self, now: float) -> float | None:
         t = math.inf
-        a = self.arrived(now)
-        if a < self.store.n:
-            t = float(self.store.arrival[a - self.store.base])
+        a = self.arrived(now) - self.win_first  # the next arrival is in the current window
+        if a < len(self.win_arr):
+            t = self.win_arr[a]
         if self.returning:
             t = min(t, self.returning[0][0])
         return None if t == math.inf else t
