@@ -25,7 +25,8 @@ from ..log import SourceLog
 from ..source import Context
 from .metrics import M_WRITE_THROTTLES, StreamMetrics
 from .pollers import MappingSettings, Shard
-from .shards import Producer, Settlements, ShardRecords, record_columns
+from .producer import Producer
+from .shards import Settlements, ShardRecords, record_columns
 
 
 class StreamSource:

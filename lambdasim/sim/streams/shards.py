@@ -1,14 +1,9 @@
-"""The stream side: the producer, its write limits, and the records each shard holds.
+"""The records each shard holds, and how keys map to shards.
 
 - Keys: a record's partition key (an item, for DynamoDB) is hashed to a shard, the hash key
   space being split evenly among shards as Kinesis does, so a hot key makes a hot shard. With
   ParallelizationFactor > 1 the key also picks the record's batch lane, so order is kept per
   key.
-- Write limits (Kinesis): a shard accepts 1,000 records/s or 1 MB/s, second by second; a
-  throttled put (WriteProvisionedThroughputExceeded) is retried at the start of the next
-  second, ahead of that second's new records, up to ``producer_max_attempts`` attempts in all,
-  after which the record is ``dropped``. DynamoDB Streams have no shard write limit: the
-  table's capacity governs.
 - Retention: records stay readable for the retention period (Kinesis 24 h by default,
   DynamoDB 24 h); records trimmed before the mapping processes them are ``expired``.
 
@@ -20,12 +15,10 @@ unprocessed. Each record's ledger id is kept only with ledger rows (``record_det
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..ledger import DROPPED, EXPIRED, SUCCEEDED, ConservationError, Ledger, Reason
-from .metrics import M_OFFERED, M_SUCCEEDED, M_WRITE_THROTTLES, StreamMetrics
+from ..ledger import EXPIRED, SUCCEEDED, ConservationError, Ledger, Reason
+from .metrics import M_SUCCEEDED, StreamMetrics
 
 COMPACT_MIN = 4096  # drop a consumed prefix once it is longer than this
 
@@ -113,8 +106,9 @@ class ShardRecords:
         """Global position after the last record written."""
         return self.base + len(self.cols["written"])
 
-    def append(self, cols: dict) -> None:
-        self.cols = {k: np.concatenate([v, cols[k]]) for k, v in self.cols.items()}
+    def append(self, parts: list[dict]) -> None:
+        """Append records: ``parts``, each a dict of columns, in write order."""
+        self.cols = {k: np.concatenate([v] + [p[k] for p in parts]) for k, v in self.cols.items()}
 
     def compact(self, low: int) -> None:
         """Forget the records before global position ``low`` (all settled)."""
@@ -179,124 +173,3 @@ def record_columns(lanes: int, has_poison: bool, full: bool) -> tuple:
     records can be poison, the ledger id with ledger rows."""
     return (("written", "arrival", "done") + (("lane",) if lanes > 1 else ())
             + (("poison",) if has_poison else ()) + (("id",) if full else ()))
-
-
-class Producer:
-    """The applications writing to the stream: keys, ledger ids, write limits, shards."""
-
-    def __init__(self, spec, shards: list[ShardRecords], ledger: Ledger, metrics: StreamMetrics,
-                 keys_rng: np.random.Generator, poison_rng: np.random.Generator):
-        self.shards, self.ledger, self.metrics = shards, ledger, metrics
-        self.nshards, self.lanes = spec.shards, spec.parallelization_factor
-        self.write_cap = spec.write_cap_per_s  # None: no shard write limit (DynamoDB)
-        self.max_attempts = spec.producer_max_attempts
-        self.poison_rate, self.poison_key = spec.poison_rate, spec.poison_key
-        self.columns = tuple(shards[0].cols)
-        self._keys = spec.keys.sampler(keys_rng)
-        self._poison_rng = poison_rng
-        self.carry: dict | None = None  # records waiting to retry a throttled put
-
-    def _offer(self, arrival: np.ndarray) -> tuple:
-        """New records arriving at ``arrival``: their keys, ledger ids and shards."""
-        keys = self._keys(len(arrival))
-        shard = key_to_shard(keys, self.nshards)
-        first = self.ledger.offer(arrival, shard=shard, key=keys)
-        return keys, np.arange(first, first + len(arrival)), shard
-
-    def backlog(self, times: np.ndarray) -> None:
-        """Records already in the stream (written at ``times`` < 0) when the mapping starts."""
-        keys, ids, shard = self._offer(times)
-        self._write(times, times, keys, ids, shard)
-
-    def produce(self, times: np.ndarray, t0: float, t1: float) -> None:
-        """A window ``[t0, t1)`` of records from the producer."""
-        keys, ids, shard = self._offer(times)
-        self.metrics.count_times(M_OFFERED, times)
-        if self.write_cap is None:
-            self._write(times, times, keys, ids, shard)
-        else:
-            self._put(times, keys, ids, shard, t0, t1)
-
-    def held(self) -> np.ndarray:
-        """Arrival times of the records waiting to retry a put."""
-        return self.carry["arrival"] if self.carry is not None else np.empty(0)
-
-    def _put(self, times, keys, ids, shard, t0, t1) -> None:
-        """Kinesis shard write limits, second by second: a throttled put is retried at the
-        start of the next second, ahead of that second's new records."""
-        cap, max_att, nshards = self.write_cap, self.max_attempts, self.nshards
-        carry = self.carry or {"arrival": np.empty(0), "key": np.empty(0, np.int64),
-                               "id": np.empty(0, np.int64), "shard": np.empty(0, np.int64),
-                               "attempt": np.empty(0, np.int32)}
-        nc = len(carry["arrival"])
-        pool = {"arrival": np.concatenate([carry["arrival"], times]),
-                "key": np.concatenate([carry["key"], keys]),
-                "id": np.concatenate([carry["id"], ids]),
-                "shard": np.concatenate([carry["shard"], shard]),
-                "attempt": np.concatenate([carry["attempt"], np.ones(len(times), np.int32)])}
-        written = np.concatenate([np.zeros(nc), times])
-        secs = np.arange(math.floor(t0), math.ceil(t1))
-        bounds = nc + np.searchsorted(times, secs)
-        bounds = np.append(bounds, nc + len(times))
-        waiting = np.arange(nc)  # pool positions retrying at the next second
-        accepted, dropped = [], []
-        for k, sec in enumerate(secs):
-            new = np.arange(bounds[k], bounds[k + 1])
-            if len(waiting):
-                written[waiting] = sec
-                cand = np.concatenate([waiting, new])
-            else:
-                cand = new
-            sh = pool["shard"][cand]
-            counts = np.bincount(sh, minlength=nshards)
-            if counts.max(initial=0) <= cap:
-                accepted.append(cand)
-                waiting = new[:0]
-                continue
-            order = np.argsort(sh.astype(np.int16), kind="stable")
-            first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            rank = np.empty(len(cand), dtype=np.int64)
-            rank[order] = np.arange(len(cand)) - first[sh[order]]
-            ok = rank < cap
-            accepted.append(cand[ok])
-            rej = cand[~ok]
-            self.metrics.count(M_WRITE_THROTTLES, sec, len(rej))
-            pool["attempt"][rej] += 1
-            out = pool["attempt"][rej] > max_att
-            dropped.append(rej[out])
-            waiting = rej[~out]
-        gone = np.concatenate(dropped) if dropped else np.empty(0, np.int64)
-        if len(gone):  # the producer gave up on them
-            self.ledger.settle(pool["id"][gone], pool["arrival"][gone], DROPPED, written[gone],
-                               reason=Reason.PUT_THROTTLED)
-        self.carry = {k: v[waiting] for k, v in pool.items()} if len(waiting) else None
-        acc = np.concatenate(accepted) if accepted else np.empty(0, np.int64)
-        self._write(written[acc], pool["arrival"][acc], pool["key"][acc], pool["id"][acc],
-                    pool["shard"][acc])
-
-    def _write(self, written, arrival, keys, ids, shard) -> None:
-        """Append accepted records to their shards (each shard's records in write order)."""
-        n = len(written)
-        self.metrics.tally_times("records_put", written)  # billed PUTs (backlog before 0)
-        cols = {"written": written, "arrival": arrival, "done": np.zeros(n, bool)}
-        if "lane" in self.columns:
-            cols["lane"] = key_to_lane(keys, self.lanes).astype(np.int16)
-        if "poison" in self.columns:
-            poison = np.zeros(n, bool)
-            if self.poison_rate > 0:
-                poison = self._poison_rng.random(n) < self.poison_rate
-            if self.poison_key is not None:
-                poison |= keys == self.poison_key
-            cols["poison"] = poison
-        if "id" in self.columns:
-            cols["id"] = ids
-        if self.nshards == 1:
-            self.shards[0].append(cols)
-            return
-        order = np.argsort(shard.astype(np.int16), kind="stable")
-        cuts = np.cumsum(np.bincount(shard, minlength=self.nshards))
-        starts = np.concatenate([[0], cuts[:-1]])
-        cols = {k: v[order] for k, v in cols.items()}
-        for i, s in enumerate(self.shards):
-            if cuts[i] > starts[i]:
-                s.append({k: v[starts[i]:cuts[i]] for k, v in cols.items()})
