@@ -6,6 +6,7 @@
   back-off), long polling and the batching window.
 - :mod:`.mapping`: :class:`SqsSource`, the mapping at run time: arrivals, invoking batches
   (ReportBatchItemFailures, poison messages), settling outcomes in the ledger, the run log.
+- :mod:`.rows`: full detail's per-message rows, booked in bulk at the horizon.
 - :mod:`.metrics`: the queue's per-second CloudWatch metrics.
 """
 

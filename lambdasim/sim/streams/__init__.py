@@ -1,7 +1,8 @@
 """Kinesis Data Streams and DynamoDB Streams, and the Lambda event source mapping reading them.
 
-- :mod:`.shards`: the stream side: partition keys to shards, the producer and the Kinesis
-  shard write limits (retried, then dropped), each shard's records, retention.
+- :mod:`.producer`: the applications writing to the stream and the Kinesis shard write limits
+  (retried, then dropped).
+- :mod:`.shards`: partition keys to shards, each shard's records, retention.
 - :mod:`.pollers`: the mapping: one poller per shard (GetRecords calls and bytes, enhanced
   fan-out, DynamoDB's two readers) and its lanes (batching window, BatchSize,
   ParallelizationFactor, retries, bisection, ReportBatchItemFailures, record age, throttle
