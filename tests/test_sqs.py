@@ -528,6 +528,24 @@ def test_latency_histogram_percentiles_within_one_percent():
     assert np.allclose(h.percentile([50, 99]), np.percentile(x, [50, 99]), rtol=0.005)
 
 
+def test_latency_histogram_batches_of_arrivals_bin_as_their_latencies():
+    """add_ends(arrivals, end) (a batch ending at one time) is add(end - arrivals), in the
+    same order, mixed with add(), whatever the flush boundaries."""
+    rng = np.random.default_rng(3)
+    a, b = LatencyHistogram(), LatencyHistogram()
+    for k in range(2000):
+        arrival = np.sort(rng.random(rng.integers(0, 60))) * 10.0 + k
+        end = float(k + 12.5 + rng.random())
+        if k % 7:
+            a.add_ends(arrival, end)
+        else:
+            a.add(end - arrival)
+        b.add(end - arrival)
+    assert (a.count, a.total, a.percentile(0), a.percentile(100)) == (
+        b.count, b.total, b.percentile(0), b.percentile(100))
+    assert (a.bins == b.bins).all()
+
+
 def test_latency_histogram_small_and_empty():
     h = LatencyHistogram()
     assert h.count == 0 and np.isnan(h.mean) and np.isnan(h.percentile(50))
