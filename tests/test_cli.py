@@ -56,6 +56,15 @@ def test_examples_list_print_and_run_by_name(capsys):
     assert main(["validate", "quickstart"]) == 0
 
 
+def test_validate_loads_no_numerics():
+    """``lambdasim validate`` answers fast: it imports neither numpy nor the engine."""
+    code = ("import sys; from lambdasim.cli import main; main(['validate', 'quickstart']); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'scipy', "
+            "'simpy', 'matplotlib'}), 'lambdasim.sim' in sys.modules)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.splitlines()[-1] == "[] False"
+
+
 @pytest.mark.parametrize("name", example_names())
 def test_every_bundled_example_is_valid(name, capsys):
     assert main(["validate", name]) == 0

@@ -213,3 +213,21 @@ def test_a_new_account_of_10_runs_and_throttles_at_10():
     r = ls.simulate(sc, seed=1)
     assert r.functions.max_concurrency.iloc[0] == 10
     assert r.throttles.reason.eq("account").all() and len(r.throttles) > 0
+
+
+@pytest.mark.parametrize("dist", [
+    {"dist": "constant", "value_s": 2.0},
+    {"dist": "uniform", "low_s": 0.1, "high_s": 0.7},
+    {"dist": "empirical", "samples_s": [0.1, 3.0, 0.2]},
+    {"dist": "exponential", "mean_s": 0.5},
+    {"dist": "lognormal", "mean_s": 0.2, "cv": 0.5},
+    {"dist": "lognormal", "median_s": 1.0, "sigma": 0.0},
+    {"dist": "lognormal", "median_s": 0.01, "sigma": 5.0, "shift_s": 0.3},
+])
+def test_the_median_ceiling_bounds_the_typical_draw(dist):
+    """``Scenario.warnings`` skips drawing (and importing numpy) when ``median_ceiling`` is
+    below the timeout: the seed-0 median of 1,001 draws must never exceed it."""
+    from lambdasim.spec.distributions import median_ceiling
+
+    d = ls.FunctionSpec(name="f", duration=dist).duration
+    assert np.median(d.sample(np.random.default_rng(0), 1001)) <= median_ceiling(d)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib.metadata import version
 
+from .. import __version__
 from ..spec import ScenarioError
 from . import advise, defaults, prices, run, sweep, template
-
-__version__ = version("lambdasim")
 
 #: each command module registers its sub-commands
 COMMANDS = (run, sweep, template, defaults, prices, advise)

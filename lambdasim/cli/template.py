@@ -16,7 +16,6 @@ from pathlib import Path
 
 from ..spec import Scenario, ScenarioError
 from ..spec.load import load
-from ..spec.template.read import TemplateError, is_template
 
 
 def parameter(text: str) -> tuple[str, str]:
@@ -33,6 +32,8 @@ def load_any(path: str | Path, workloads: str | Path | None = None,
     ``Transform`` at the top) or from a scenario YAML or bundled example's name. ``run`` and
     ``compare`` use it, so both accept either; ``warn(line)`` gets the import's warnings.
     ``workloads`` and ``parameters`` apply to templates only."""
+    from ..spec.template.read import TemplateError, is_template  # not needed by validate
+
     if Path(path).is_file() and is_template(path):
         from ..spec.template import from_template  # the importer, only for a template
 

@@ -7,7 +7,6 @@ Every scenario field that AWS bounds is declared with :func:`limits`, e.g.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,11 @@ class ScenarioError(ValueError):
 
 
 class Spec(BaseModel):
-    """Base of every scenario model: immutable, strict about unknown fields, AWS aliases allowed."""
+    """Base of every scenario model: immutable, strict about unknown fields, AWS aliases allowed.
+    A model's validator is built when first used (``Scenario`` builds those of its parts), not
+    at import: the command line starts faster."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 def _fmt(x: float) -> str:
@@ -172,6 +173,8 @@ def _line(err: dict, data: Any) -> str:
             return f"{path}.{tag}: is required" + (f" (one of {expected})" if expected else "")
         return f"{path}.{tag} = {got!r}: must be one of {expected}"
     if kind == "extra_forbidden":
+        import difflib
+
         name = str(err["loc"][-1])
         close = difflib.get_close_matches(name, sorted(_known_fields()), n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

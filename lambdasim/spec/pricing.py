@@ -25,7 +25,6 @@ provisioned-concurrency prices; ``prices:`` wins over them. The bill itself is c
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, replace
 from functools import cache
@@ -158,6 +157,8 @@ class Pricing(Spec):
         table = price_table()
         for key in self.prices:
             if key not in table.items:
+                import difflib
+
                 near = difflib.get_close_matches(key, list(table.items), n=1, cutoff=0.5)
                 hint = f"; did you mean {near[0]!r}?" if near else ""
                 raise ValueError(f"prices.{key}: no such price item{hint} (items: "

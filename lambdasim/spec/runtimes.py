@@ -11,7 +11,6 @@ own dependency loading on top of these hello-world figures.
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from importlib import resources
 
@@ -25,6 +24,8 @@ ALIASES = {"provided.al2023": "go (prov.al2023)", "provided.al2": "go (prov.al2)
 @cache
 def measurements() -> dict:
     """The lambda-perf extract: source, dates and one entry per configuration."""
+    import json
+
     text = resources.files("lambdasim.data").joinpath("lambda_perf.json").read_text()
     return json.loads(text)
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from .account import AccountSpec, check_carving
 from .async_source import AsyncSourceSpec
 from .base import ScenarioError, Spec, limits, read_yaml, scenario_error
+from .distributions import median_ceiling
 from .function import FunctionSpec
 from .permissions import check_permissions, permission_warnings
 from .pricing import Pricing
@@ -112,8 +112,8 @@ class Scenario(Spec):
             if "duration" not in f.model_fields_set:
                 out.append(f"functions[{i}].duration: not given; using lognormal mean 0.2 s, "
                            "cv 0.5")
-            typical = float(np.median(f.duration.sample(np.random.default_rng(0), 1001)))
-            if typical > f.timeout_s:
+            typical = _typical_above(f.duration, f.timeout_s)
+            if typical is not None:
                 out.append(f"functions[{i}].duration: typical draw {typical:.3g} s exceeds "
                            f"timeout_s = {f.timeout_s:g}: most invocations will time out")
         for i, src in enumerate(self.sources):
@@ -127,6 +127,17 @@ class Scenario(Spec):
 
     def source(self, name: str):
         return next(s for s in self.sources if s.name == name)
+
+
+def _typical_above(dist, limit: float) -> float | None:
+    """The median of 1,001 draws (seed 0) if it exceeds ``limit``, else None. It draws (and
+    imports numpy) only when ``median_ceiling`` does not already rule that out."""
+    if median_ceiling(dist) < limit:
+        return None
+    import numpy as np
+
+    typical = float(np.median(dist.sample(np.random.default_rng(0), 1001)))
+    return typical if typical > limit else None
 
 
 def _resolve_traces(data: dict, base: Path) -> None:

@@ -14,9 +14,8 @@ The runtime (shards, pollers, lanes) is :mod:`lambdasim.sim.streams`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import AliasChoices, Field, model_validator
 
 from .aws import (
@@ -29,6 +28,9 @@ from .aws import (
 from .base import Spec, check_order, limits
 from .distributions import Distribution, Lognormal
 from .workload import Workload
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["DYNAMODB_READERS", "SHARD_WRITE_RECORDS", "Backlog", "Keys", "StreamSourceSpec"]
 
@@ -58,6 +60,8 @@ class Keys(Spec):
 
     def sampler(self, rng: np.random.Generator):
         """A function n -> n key ids."""
+        import numpy as np
+
         if self.distribution == "zipf":
             w = 1.0 / np.arange(1, self.count + 1) ** self.exponent
             cdf = np.cumsum(w) / w.sum()

@@ -3,19 +3,22 @@
 Arrivals are drawn in vectorised chunks, one time window at a time, from the source's own
 random stream. Time-varying patterns are non-homogeneous Poisson processes drawn by thinning;
 ``constant`` is evenly spaced; ``trace`` replays recorded timestamps or per-period counts (a
-CloudWatch export of ``Invocations`` or ``IncomingRecords`` works).
+CloudWatch export of ``Invocations`` or ``IncomingRecords`` works). numpy is imported where
+arrivals are drawn, so that reading and checking a scenario does not load it.
 """
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from .base import Spec, limits
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Rate = Annotated[float, limits(0, 10_000_000, "events per second")]
 Time = Annotated[float, limits(0, 31_536_000, "seconds")]
@@ -32,6 +35,8 @@ class _Pattern(Spec):
 
     def mean_rate(self, t0: float, t1: float) -> float:
         """Average arrival rate over [t0, t1), by numerical integration of ``rate``."""
+        import numpy as np
+
         t = np.linspace(t0, t1, 20001)
         return float(np.mean(self.rate(t)))
 
@@ -46,6 +51,8 @@ class Poisson(_Pattern):
     rate_per_s: Rate
 
     def rate(self, t):
+        import numpy as np
+
         return np.full(np.shape(t), self.rate_per_s)
 
     def peak_rate(self):
@@ -60,12 +67,16 @@ class ConstantRate(_Pattern):
     start_s: Time = 0.0
 
     def rate(self, t):
+        import numpy as np
+
         return np.where(np.asarray(t) >= self.start_s, self.rate_per_s, 0.0)
 
     def peak_rate(self):
         return self.rate_per_s
 
     def arrivals(self, rng, t0, t1):
+        import numpy as np
+
         if self.rate_per_s <= 0:
             return np.empty(0)
         k0 = max(0, math.ceil((t0 - self.start_s) * self.rate_per_s - 1e-9))
@@ -85,6 +96,8 @@ class Bursts(_Pattern):
     start_s: Time = 0.0
 
     def rate(self, t):
+        import numpy as np
+
         t = np.asarray(t, dtype=float)
         phase = np.mod(t - self.start_s, self.on_s + self.off_s)
         on = (t >= self.start_s) & (phase < self.on_s)
@@ -116,6 +129,8 @@ class Step(_Pattern):
         return v
 
     def rate(self, t):
+        import numpy as np
+
         at = np.array([s[0] for s in self.steps])
         rates = np.array([0.0] + [s[1] for s in self.steps])
         return rates[np.searchsorted(at, np.asarray(t, dtype=float), side="right")]
@@ -135,6 +150,8 @@ class Ramp(_Pattern):
     start_s: Time = 0.0
 
     def rate(self, t):
+        import numpy as np
+
         f = np.clip((np.asarray(t, dtype=float) - self.start_s) / self.ramp_s, 0.0, 1.0)
         return self.from_rate_per_s + f * (self.to_rate_per_s - self.from_rate_per_s)
 
@@ -152,6 +169,8 @@ class Diurnal(_Pattern):
     peak_s: Time = 50400.0
 
     def rate(self, t):
+        import numpy as np
+
         w = 2 * np.pi * (np.asarray(t, dtype=float) - self.peak_s) / self.period_s
         return self.mean_rate_per_s * (1 + self.amplitude * np.cos(w))
 
@@ -186,6 +205,7 @@ class Trace(_Pattern):
 
     def load(self) -> tuple[np.ndarray, np.ndarray | None]:
         """(times, counts): counts is None for one-arrival-per-row traces."""
+        import numpy as np
         import pandas as pd
 
         df = pd.read_csv(self.path)
@@ -209,12 +229,16 @@ class Trace(_Pattern):
         return np.sort(times - times.min()), None
 
     def rate(self, t):  # only used for plots: the average rate of the trace
+        import numpy as np
+
         times, counts = self.load()
         total = len(times) if counts is None else counts.sum()
         span = max(float(times.max()) + (self.period_s if counts is not None else 0), 1e-9)
         return np.full(np.shape(t), total / span)
 
     def peak_rate(self):
+        import numpy as np
+
         return float(self.rate(np.zeros(1))[0])
 
     def stream(self, rng):
@@ -236,6 +260,8 @@ class ArrivalStream:
         self._homogeneous = isinstance(pattern, Poisson)
 
     def next(self, t0: float, t1: float) -> np.ndarray:
+        import numpy as np
+
         p, rng = self.pattern, self.rng
         if isinstance(p, ConstantRate):
             return p.arrivals(rng, t0, t1)
@@ -251,6 +277,8 @@ class ArrivalStream:
 
 def sorted_uniforms(rng: np.random.Generator, n: int, t0: float, t1: float) -> np.ndarray:
     """n sorted Uniform(t0, t1) draws in O(n): normalised sums of exponential gaps."""
+    import numpy as np
+
     gaps = rng.standard_exponential(n + 1)
     c = np.cumsum(gaps)
     return t0 + (t1 - t0) * (c[:n] / c[n])
@@ -258,11 +286,13 @@ def sorted_uniforms(rng: np.random.Generator, n: int, t0: float, t1: float) -> n
 
 class _TraceStream:
     def __init__(self, pattern: Trace, rng: np.random.Generator):
+        import numpy as np
+
         times, counts = pattern.load()
         if counts is not None:  # spread each period's count at random over the period, once
             times = np.repeat(times, counts) + rng.random(int(counts.sum())) * pattern.period_s
         self.times = np.sort(times)
 
     def next(self, t0: float, t1: float) -> np.ndarray:
-        i0, i1 = np.searchsorted(self.times, [t0, t1])
+        i0, i1 = self.times.searchsorted([t0, t1])
         return self.times[i0:i1]
