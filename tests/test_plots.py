@@ -479,3 +479,39 @@ def test_nice_period():
     assert plots.nice_period(120) == 2
     assert plots.nice_period(3600) == 60
     assert plots.nice_period(10) == 1
+
+
+def test_the_explorers_live_figure_looks_like_compare_drawn_anew(results):
+    """``LiveCompare`` keeps frames and pastes cached texts; each redraw must still show what
+    :func:`compare` draws from scratch: the same size, and every pixel within one pixel's
+    shift of the same colour (a text is pasted up to half a pixel from where Agg puts it).
+    A stale tick label (frames kept when only the y limits changed) fails this. Going back
+    to the first pair gives the first image again, byte for byte."""
+    from PIL import Image
+
+    from lambdasim.plots.live import LiveCompare
+
+    def pixels(png: bytes) -> np.ndarray:
+        return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+    live = LiveCompare(dpi=72)
+    busier = {**KINESIS[0], "workload": poisson(150)}  # same legends, other y limits
+    results = {**results, "busier": ls.simulate(scenario(busier), seed=1)}
+    pairs = [("sync+s3", "kinesis"), ("throttled", "kinesis"), ("throttled", "busier"),
+             ("throttled", "sqs"), ("sync+s3", "kinesis")]
+    first = None
+    for a, b in pairs:
+        png = live.update(results[a], results[b])
+        fig = plots.compare(results[a], results[b], layout=None)
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"text.hinting": "none"}):
+            fig.savefig(buf, format="png", dpi=72)
+        got, want = pixels(png), pixels(buf.getvalue())
+        assert got.shape == want.shape
+        h, w, _ = got.shape
+        pad = np.pad(want, ((1, 1), (1, 1), (0, 0)), mode="edge")
+        off = np.min([np.abs(got - pad[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]).max(axis=-1)
+                      for dy in (-1, 0, 1) for dx in (-1, 0, 1)], axis=0)
+        assert off.max() < 160, (a, b, off.max())
+        first = first or png
+    assert png == first

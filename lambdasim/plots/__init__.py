@@ -35,7 +35,9 @@ Per-event data (the latency CDF) needs ``record_detail="full"``; with
 
 The modules: :mod:`~lambdasim.plots.common` (colours, periods, units, axes helpers),
 :mod:`~lambdasim.plots.panels` (the single panels), :mod:`~lambdasim.plots.composite`
-(:func:`overview`, :func:`compare`) and :mod:`~lambdasim.plots.sweep` (sweep figures).
+(:func:`overview`, :func:`compare`), :mod:`~lambdasim.plots.live` (the explorer's
+:func:`compare` figure kept across redraws, rendered to PNG fast) and
+:mod:`~lambdasim.plots.sweep` (sweep figures).
 """
 
 from .common import (

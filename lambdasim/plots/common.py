@@ -156,7 +156,8 @@ def outside_legend(ax, handles=None, labels=None):
 
 
 def _legend(ax) -> None:
-    outside_legend(ax)
+    if not getattr(ax, "_lambdasim_row_legend", False):  # compare() makes one per row
+        outside_legend(ax)
 
 
 def _finish(ax, xlabel: str, ylabel: str, title: str) -> None:
@@ -166,19 +167,32 @@ def _finish(ax, xlabel: str, ylabel: str, title: str) -> None:
     # (there are none on top), a large part of the drawing time
     ax.set_title(title, fontsize=10, y=1.0)
     _legend(ax)
-    ax.grid(alpha=0.3)
+    if not getattr(ax, "_lambdasim_grid", False):  # a _reset axes keeps its grid
+        ax.grid(alpha=0.3)
 
 
 def _reset(ax) -> None:
-    """Empty ``ax`` for a redraw, keeping its ticks (creating them is slow) and scales."""
+    """Empty ``ax`` for a redraw, keeping its ticks (creating them is slow), grid, scales and
+    legend (:func:`compare` replaces the legend when its entries change)."""
     for container in list(ax.containers):  # bars: they would stay in the legend
         container.remove()
     for art in [*ax.lines, *ax.patches, *ax.texts, *ax.collections]:
         art.remove()
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
     ax.relim()
     ax.set_autoscale_on(True)
+    ax._lambdasim_grid = True
+
+
+def artist_style(artist) -> tuple:
+    """An artist's type and look (colours, lines, markers, hatch): what its legend entry
+    shows."""
+    out = [type(artist).__name__]
+    for name in ("color", "facecolor", "edgecolor", "linestyle", "linewidth", "marker",
+                 "markersize", "hatch", "alpha", "drawstyle", "fill"):
+        get = getattr(artist, f"get_{name}", None)
+        if get is not None:
+            out.append(repr(get()))
+    return tuple(out)
 
 
 def _step(ax, t: np.ndarray, v: np.ndarray, period_s: float, **kw):

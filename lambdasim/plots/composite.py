@@ -3,12 +3,23 @@ results side by side on shared axes (the explorer's figure)."""
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .common import _metrics, _reset, nice_period, outside_legend, pair_colors, side, source_label
+from .common import (
+    _metrics,
+    _reset,
+    artist_style,
+    nice_period,
+    outside_legend,
+    pair_colors,
+    side,
+    source_label,
+)
 from .panels import ages, concurrency, latency_cdf, outcomes, throttles, throughput
 
 
@@ -56,11 +67,10 @@ def _color_key(handle) -> str:
 def _row_legend(left, right, labels: tuple[str, str]):
     """One legend for a row, right of its second axes: each column's entries, an entry found
     alike in both (same text, same colour) once, any other prefixed with its column's label
-    unless its text names it already (``pull: events: shards x ParallelizationFactor 1``)."""
+    unless its text names it already (``pull: events: shards x ParallelizationFactor 1``).
+    The second axes' legend is kept if it shows the same entries."""
     cols = []
     for ax in (left, right):
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
         h, t = ax.get_legend_handles_labels()
         cols.append([(hh, tt, (tt, _color_key(hh))) for hh, tt in zip(h, t, strict=True)])
     both = {k for _, _, k in cols[0]} & {k for _, _, k in cols[1]}
@@ -72,8 +82,34 @@ def _row_legend(left, right, labels: tuple[str, str]):
         seen.add(k)
         handles.append(h)
         texts.append(t if k in both or lbl.lower() in t.lower() else f"{lbl}: {t}")
-    leg = outside_legend(right, handles, texts)
+    key = (texts, [artist_style(h) for h in handles])
+    leg = right.get_legend()
+    if leg is None or getattr(leg, "_lambdasim_key", None) != key:
+        for ax in (left, right):
+            if ax.get_legend() is not None:
+                ax.get_legend().remove()
+        leg = outside_legend(right, handles, texts)
+        if leg is not None:
+            leg._lambdasim_key = key
     return leg, max((len(t) for t in texts), default=0)
+
+
+def _panel(row: str, res, ax, lbl: str, colors: dict, period_s: float, conc_top) -> None:
+    """Draw the ``row`` view of ``res`` into ``ax`` (a panel of :func:`compare`)."""
+    if row == "latency":
+        latency_cdf(res, ax=ax, colors=colors, title=f"{lbl}: latency distribution")
+    elif row == "throughput":
+        throughput(res, period_s, ax=ax, colors=colors,
+                   title=f"{lbl}: offered vs processed (per {period_s:g} s)")
+    elif row == "throttles":
+        throttles(res, period_s, ax=ax, colors=colors,
+                  title=f"{lbl}: throttles by reason (per {period_s:g} s)")
+    elif row == "concurrency":
+        concurrency(res, period_s, ax=ax, colors=colors, scale_top=conc_top,
+                    title=f"{lbl}: concurrency vs limits (max per {period_s:g} s)")
+    else:
+        ages(res, period_s, ax=ax, colors=colors,
+             title=f"{lbl}: age of oldest waiting event (max per {period_s:g} s)")
 
 
 #: rows of :func:`compare`, top to bottom
@@ -95,7 +131,8 @@ def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | 
     ``layout=None`` uses fixed margins instead of matplotlib's constrained layout, which draws
     about twice as fast; ``fig`` redraws into an existing figure: its axes are emptied and
     reused when ``compare`` made them with the same rows, size and layout (their ticks are
-    kept, which is much faster), else the figure is cleared. The explorer does both."""
+    kept, which is much faster; a panel drawn from the same result and settings is kept
+    whole), else the figure is cleared. The explorer does both."""
     if len(labels) != 2:
         raise ValueError(f"labels = {labels!r}: must be two names, one per result")
     unknown = [r for r in rows if r not in COMPARE_ROWS]
@@ -107,10 +144,9 @@ def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | 
     height = 2.6 * len(rows) + 0.6
     size = tuple(figsize or (13, height))
     key = (tuple(rows), size, layout)
-    if fig is not None and getattr(fig, "_lambdasim_compare", (None,))[0] == key:
+    reuse = fig is not None and getattr(fig, "_lambdasim_compare", (None,))[0] == key
+    if reuse:
         axs = fig._lambdasim_compare[1]
-        for ax in axs.flat:
-            _reset(ax)
     else:
         if fig is None:
             fig = Figure(figsize=size, layout=layout)
@@ -123,33 +159,30 @@ def compare(a, b, labels: tuple[str, str] = ("push", "pull"), period_s: float | 
             fig.subplots_adjust(left=0.065, right=0.985, wspace=0.06, top=1 - 0.75 / h,
                                 bottom=0.5 / h, hspace=0.8 / (h / len(rows) - 0.8))
         axs = fig.subplots(len(rows), 2, sharex="row", sharey="row", squeeze=False)
-        fig._lambdasim_compare = (key, axs)
+        for ax in axs.flat:
+            ax._lambdasim_row_legend = True  # no legend per panel: _row_legend makes them
+        fig._lambdasim_compare, fig._lambdasim_panels = (key, axs), {}
     cols = pair_colors(a, b)
     conc_top = None
     if "concurrency" in rows:
         conc_top = max(_peak_concurrency(r, period_s) for r in (a, b))
+    shown = fig._lambdasim_panels  # (row, column) -> (result, what else the panel shows)
     for j, (res, lbl, colors) in enumerate(zip((a, b), labels, cols, strict=True)):
         for i, row in enumerate(rows):
             ax = axs[i, j]
-            if row == "latency":
-                latency_cdf(res, ax=ax, colors=colors, title=f"{lbl}: latency distribution")
-            elif row == "throughput":
-                throughput(res, period_s, ax=ax, colors=colors,
-                           title=f"{lbl}: offered vs processed (per {period_s:g} s)")
-            elif row == "throttles":
-                throttles(res, period_s, ax=ax, colors=colors,
-                          title=f"{lbl}: throttles by reason (per {period_s:g} s)")
-            elif row == "concurrency":
-                concurrency(res, period_s, ax=ax, colors=colors, scale_top=conc_top,
-                            title=f"{lbl}: concurrency vs limits (max per {period_s:g} s)")
-            else:
-                ages(res, period_s, ax=ax, colors=colors,
-                     title=f"{lbl}: age of oldest waiting event (max per {period_s:g} s)")
+            what = (lbl, colors, period_s, conc_top if row == "concurrency" else None)
+            last = shown.get((i, j))
+            if last is not None and last[0]() is res and last[1] == what:
+                continue  # drawn from the same result and settings: it stays
+            if reuse:
+                _reset(ax)
+            _panel(row, res, ax, lbl, colors, period_s, conc_top)
             if j == 1:  # the row's y axis is shared: its label and ticks are on the left
                 ax.set_ylabel("")
             if row != "latency":
                 ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.yaxis.set_major_locator(MaxNLocator(4, integer=row == "concurrency"))
+            shown[(i, j)] = (weakref.ref(res), what)
     widest = 0
     for i, row in enumerate(rows):
         if row != "latency":

@@ -82,9 +82,9 @@ def latency_cdf(result, ax=None, label: str = "", colors: dict | None = None,
     are drawn, with a note saying so."""
     fig, ax = _axes(ax)
     colors = colors or source_colors(result)
-    summ = result.summary.set_index("source")
     full = _has_events(result)
     lats = latencies(result) if full else {}
+    summ = None if full else result.summary.set_index("source")
     drawn = False
     for s in result.scenario.sources:
         c = colors[s.name]

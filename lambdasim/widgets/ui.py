@@ -7,15 +7,13 @@ account and when the push run's latency is mostly the assumed delivery delay."""
 from __future__ import annotations
 
 import html
-import io
 import time
 import traceback
 from contextlib import contextmanager
 
-import matplotlib
 import pandas as pd
 
-from .. import plots
+from ..plots.live import LiveCompare
 from ..spec import Scenario, ScenarioError
 from .controls import W, control, css, lay_out, switch
 from .knobs import KNOBS
@@ -53,6 +51,7 @@ class Explorer(W.VBox):
         self.base = _scenario_dict(scenario)
         v = values_from_scenario(self.base)
         self.results = self.scenarios = self.fig = None
+        self._live = LiveCompare(PNG_DPI)  # the figure, kept and redrawn
         self.table: pd.DataFrame | None = None
         self.last_error: Exception | None = None
         self.notes: list[str] = []  # the notes shown; _fitted: those of the last settings
@@ -222,8 +221,8 @@ class Explorer(W.VBox):
 
     def _draw(self, results) -> None:
         a, b = results
-        self.fig = plots.compare(a, b, labels=LABELS, layout=None, fig=self.fig)
-        png = _png(self.fig)
+        png = self._live.update(a, b, labels=LABELS)
+        self.fig = self._live.fig
         self.table = summary_table(results, (f"push ({a.scenario.sources[0].kind})",
                                              f"pull ({b.scenario.sources[0].kind})"))
         self._show_notes(self._fitted, push_latency_note(a))  # first: shown with the table
@@ -253,14 +252,6 @@ def _simulate_sides(scenarios, seed: int, detail: str, last: list, on_step):
         last[i] = (key, results[-1])
         simulated.append(LABELS[i])
     return results, simulated
-
-
-def _png(fig) -> bytes:
-    """``fig`` as PNG, fast: the explorer's resolution, little compression, no hinting."""
-    buf = io.BytesIO()
-    with matplotlib.rc_context({"text.hinting": "none"}):
-        fig.savefig(buf, format="png", dpi=PNG_DPI, pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
 
 
 def explorer(scenario=None) -> Explorer:
