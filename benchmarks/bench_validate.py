@@ -10,8 +10,8 @@ warm-up run).
 from __future__ import annotations
 
 import argparse
-import statistics
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
