@@ -154,11 +154,12 @@ class Result:
         h = self.duration_s
         nb = int(np.ceil(h / period_s - 1e-9))
         t = np.arange(nb) * period_s
-        out: list[pd.DataFrame] = []
+        keys: list[tuple[str, str, str]] = []  # (function, source, metric) of each series
+        values: list = []
 
-        def add(function, source, metric, values):
-            out.append(pd.DataFrame({"time_s": t, "function": function, "source": source,
-                                     "metric": metric, "value": values}))
+        def add(function, source, metric, series):
+            keys.append((function, source, metric))
+            values.append(np.asarray(series, dtype=float))
 
         def counts(frame, times, function, source):
             add(function, source, "Invocations", aggregate(frame.start_s, np.ones(len(frame)),
@@ -193,9 +194,12 @@ class Result:
             if kind in PULL_KINDS:
                 add(fn, name, "BatchSize",
                     aggregate(inv.start_s, inv.records, "mean", period_s, nb))
-            for metric, stat, times, values in samples:
-                add(fn, name, metric, aggregate(times, values, stat, period_s, nb))
-        return pd.concat(out, ignore_index=True)
+            for metric, stat, times, vals in samples:
+                add(fn, name, metric, aggregate(times, vals, stat, period_s, nb))
+        cols = np.array(keys, dtype=object).reshape(-1, 3).repeat(nb, axis=0)
+        return pd.DataFrame({"time_s": np.tile(t, len(keys)), "function": cols[:, 0],
+                             "source": cols[:, 1], "metric": cols[:, 2],
+                             "value": np.concatenate(values) if values else np.empty(0)})
 
     def series(self, metric: str, source: str | None = None, function: str | None = None,
                period_s: float = 60.0) -> pd.Series:
