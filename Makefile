@@ -52,10 +52,12 @@ lint: $(ALL_STAMP)  ## ruff on the package, the tests and the benchmarks
 	@echo "==> lint (ruff)"
 	$(VENV)/bin/ruff check lambdasim tests benchmarks
 
-# tests run on every core (pytest-xdist), a file per worker at a time
+# tests run on every core (pytest-xdist), a file per worker at a time, in collection order:
+# xdist's default order (files with most tests first) left the browser test (3 tests, 25 s)
+# for last, with the other core idle meanwhile
 test: lint  ## lint, unit and theory tests, and the notebooks (nbval)
 	@echo "==> tests and tutorial notebooks (pytest on every core; several minutes)"
-	$(PY) -m pytest tests notebooks -n auto --dist loadfile --nbval-lax \
+	$(PY) -m pytest tests notebooks -n auto --dist loadfile --no-loadscope-reorder --nbval-lax \
 		--nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: $(ALL_STAMP)  ## open JupyterLab on the tutorial notebooks
