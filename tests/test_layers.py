@@ -4,6 +4,7 @@ other, no import cycle, and modules and classes small enough to read in one sitt
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -28,13 +29,18 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
+@cache
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text())
+
+
 def _imports(name: str, path: Path, top_only: bool = False) -> set[str]:
     """Modules of the package that ``name`` imports, at module level or (unless
     ``top_only``) inside functions."""
     is_pkg = path.name == "__init__.py"
     here = name.split(".") if is_pkg else name.split(".")[:-1]
     out = set()
-    tree = ast.parse(path.read_text())
+    tree = _tree(path)
     nodes = tree.body if top_only else ast.walk(tree)
     for node in nodes:
         if isinstance(node, ast.Import):
