@@ -228,7 +228,7 @@ def _band_edges(rows, renderer) -> list[int] | None:
 def _place_y_label(ax, renderer) -> None:
     """Put the y label of ``ax`` where Matplotlib would, left of the widest tick label, but
     from the labels' texts: Matplotlib measures all tick labels once more to place it."""
-    axis, fig = ax.yaxis, ax.get_figure(root=True)
+    axis, fig = ax.yaxis, ax.figure
     ticks = axis.get_major_ticks()
     lo, hi = sorted(axis.get_view_interval())
     locs = axis.get_majorticklocs()
