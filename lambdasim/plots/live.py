@@ -108,8 +108,9 @@ class LiveCompare:
         compare(a, b, labels=labels, layout=None, fig=self.fig, **kwargs)
         with rc_context({"text.hinting": "none"}):
             if tuple(self.fig.axes) != self._axes:
-                self._lay_out()
-            self._draw()
+                self._lay_out()  # draws the whole figure: the frames are cut next time
+            else:
+                self._draw()
         return self.png()
 
     def png(self) -> bytes:
