@@ -179,6 +179,20 @@ def test_workload_patterns_have_their_mean_rate(pattern, mean_rate):
     assert wl.mean_rate(0, 1000) == pytest.approx(mean_rate, rel=0.01)
 
 
+def test_a_sparse_windows_arrivals_are_numpys_to_the_bit():
+    """Few arrivals in a window are summed in Python floats (faster than numpy calls): the
+    same numbers, bit for bit, as the numpy formula, which draws the same gaps."""
+    from lambdasim.spec.workload import _FEW, sorted_uniforms
+
+    for seed, n in enumerate([0, 1, 2, _FEW - 1, _FEW, 300, *range(3, 40)] * 5):
+        t0 = 10.0 * seed + 0.1 * n
+        t1 = t0 + 10.0
+        got = sorted_uniforms(np.random.default_rng(seed), n, t0, t1)
+        c = np.cumsum(np.random.default_rng(seed).standard_exponential(n + 1))
+        want = t0 + (t1 - t0) * (c[:n] / c[n])
+        assert got.dtype == np.float64 and got.tobytes() == want.tobytes(), (seed, n)
+
+
 def test_bursts_only_arrive_when_on():
     wl = ls.Bursts(rate_per_s=100, on_s=10, off_s=30)
     t = ArrivalStream(wl, np.random.default_rng(3)).next(0, 400)
