@@ -209,6 +209,7 @@ class LiveCompare:
             return all(self._edges[i + 1] <= b.y0 and b.y1 <= self._edges[i] for b in boxes)
         return True
 
+
 def _band_edges(rows, renderer) -> list[int] | None:
     """The pixel heights where the bands of the rows meet (the figure's top first), halfway
     between a row's x labels and the next row's titles; None if rows overlap."""
