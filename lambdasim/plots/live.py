@@ -260,7 +260,8 @@ def _rgba8(color) -> np.ndarray:
 
 def png_bytes(rgba: np.ndarray) -> bytes:
     """RGBA pixels (rows top down) as PNG, fast: each row as its difference from the row
-    above, deflated at zlib level 1 (a third of the time Pillow takes; 15 % larger)."""
+    above, deflated at zlib level 1 (a quarter of the time Pillow takes at compress_level 1;
+    5 % larger)."""
     h, w, _ = rgba.shape
     rows = rgba.reshape(h, w * 4)
     data = np.empty((h, w * 4 + 1), np.uint8)
