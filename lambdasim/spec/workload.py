@@ -286,7 +286,7 @@ def sorted_uniforms(rng: np.random.Generator, n: int, t0: float, t1: float) -> n
     if n < _FEW:
         c = list(accumulate(gaps.tolist()))
         total, span = c[n], t1 - t0
-        return np.array([t0 + span * (x / total) for x in c[:n]], dtype=float)
+        return np.fromiter([t0 + span * (x / total) for x in c[:n]], float, n)
     c = gaps.cumsum()
     return t0 + (t1 - t0) * (c[:n] / c[n])
 
