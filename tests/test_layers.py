@@ -55,10 +55,18 @@ def _imports(name: str, path: Path, top_only: bool = False) -> set[str]:
     return out
 
 
-GRAPH = {name: _imports(name, path) for name, path in MODULES.items()}
-#: imports run when a module is imported (a function's lazy import runs later, once the
-#: package is loaded, so it cannot form an import cycle)
-TOP = {name: _imports(name, path, top_only=True) for name, path in MODULES.items()}
+@cache
+def graph() -> dict[str, set[str]]:
+    """Each module's imports of the package (parsed when a test first asks, not at
+    collection: every pytest-xdist worker collects every file)."""
+    return {name: _imports(name, path) for name, path in MODULES.items()}
+
+
+@cache
+def top() -> dict[str, set[str]]:
+    """Imports run when a module is imported (a function's lazy import runs later, once the
+    package is loaded, so it cannot form an import cycle)."""
+    return {name: _imports(name, path, top_only=True) for name, path in MODULES.items()}
 
 
 def _layer(name: str) -> int:
@@ -82,7 +90,7 @@ def test_the_layers_are_found():
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_imports_only_downward(name):
-    for dep in GRAPH[name]:
+    for dep in graph()[name]:
         if dep == "lambdasim" and _layer(name) == 3:
             continue  # a face may use the facade's names lazily (checked for cycles below)
         assert _layer(dep) <= _layer(name), f"{name} (layer {_layer(name)}) imports {dep}"
@@ -91,12 +99,12 @@ def test_imports_only_downward(name):
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if _path(n)))
 def test_paths_do_not_import_each_other(name):
     mine = _path(name)
-    others = {_path(d) for d in GRAPH[name]} - {None, mine}
+    others = {_path(d) for d in graph()[name]} - {None, mine}
     assert not others, f"{name} imports the {others} path"
 
 
 def test_no_import_cycle():
-    graph = {n: {d for d in deps if d != "lambdasim"} for n, deps in TOP.items()}
+    graph = {n: {d for d in deps if d != "lambdasim"} for n, deps in top().items()}
     for n in graph:  # a package's __init__ re-exports its own modules: not a cycle
         graph[n] = {d for d in graph[n] if not (n == d.rsplit(".", 1)[0] or
                                                 d.startswith(n + "."))}
