@@ -86,13 +86,16 @@ class Ledger:
         """Which of these arrivals count (at or after the warm-up; a backlog counts at 0)."""
         return np.maximum(arrival, 0.0) >= self.warmup
 
+    def n_counted(self, arrival) -> int:
+        """How many of these arrivals count (with no warm-up, all: no numpy call then)."""
+        return len(arrival) if self.warmup <= 0.0 else int(np.count_nonzero(self.counted(arrival)))
+
     # -- offer and settle -------------------------------------------------------------------
     def offer(self, arrival: np.ndarray, **columns) -> int:
         """Events arriving at ``arrival`` (with extra row columns); returns the first new id."""
         first, k = self.n, len(arrival)
         self.n = first + k
-        # with no warm-up every arrival counts (the common case: no numpy call then)
-        self.offered += k if self.warmup <= 0.0 else int(np.count_nonzero(self.counted(arrival)))
+        self.offered += self.n_counted(arrival)
         if self.rows:
             if self.n > self._cap:
                 self._alloc(max(2 * self._cap, self.n), keep=first)
@@ -186,7 +189,7 @@ class Ledger:
         then check conservation."""
         self.closed = True
         live_arrival = np.asarray(live_arrival, float)
-        in_flight = int(np.count_nonzero(self.counted(live_arrival)))
+        in_flight = self.n_counted(live_arrival)
         if self.rows:
             self.settled = int(np.count_nonzero(self.outcome[: self.n] != IN_FLIGHT))
         if self.settled + len(live_arrival) != self.n:
