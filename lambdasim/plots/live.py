@@ -17,6 +17,7 @@ import zlib
 import numpy as np
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.transforms import ScaledTranslation
 
@@ -253,8 +254,6 @@ def _data_artists(ax) -> list:
 
 
 def _rgba8(color) -> np.ndarray:
-    from matplotlib.colors import to_rgba
-
     return (np.array(to_rgba(color)) * 255).round().astype(np.uint8)
 
 
