@@ -8,9 +8,11 @@ import io
 import os
 import subprocess
 from contextlib import redirect_stderr, redirect_stdout
+from importlib.util import find_spec
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import lambdasim as ls
 
@@ -175,3 +177,10 @@ def theory_cold_fraction(rate: float, keep_alive: float, service: float,
                          lag_max: float = 60.0) -> float:
     """P(cold) with the default reclaim lag, uniform 0-60 s (see ``ls.theory``)."""
     return ls.theory.cold_start_probability(rate, keep_alive, service, lag_max)
+
+
+#: the template import needs the `templates` extra (the test command installs it); looked up,
+#: not imported, so that collecting the tests does not load cfn-lint (about a second)
+TEMPLATES_MISSING = ("template import needs the 'templates' extra: pip install -e '.[templates]'"
+                     if not all(find_spec(m) for m in ("cfnlint", "samtranslator")) else "")
+needs_templates = pytest.mark.skipif(bool(TEMPLATES_MISSING), reason=TEMPLATES_MISSING)

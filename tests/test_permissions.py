@@ -8,11 +8,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from importlib.util import find_spec
 
 import numpy as np
 import pytest
 import yaml
+from conftest import needs_templates
 
 import lambdasim as ls
 from lambdasim.results.metrics import METRICS
@@ -303,13 +303,7 @@ def test_permission_missing_takes_every_permission_away():
     assert widgets.KNOB_HELP["pull_permission_missing"].startswith("Pull: the execution role")
 
 
-# -- the template import ----------------------------------------------------------------------
-# the template tests need the `templates` extra (the test command installs it); found without
-# importing it, so that collecting the tests does not load cfn-lint (about a second)
-needs_templates = pytest.mark.skipif(
-    not all(find_spec(m) for m in ("cfnlint", "samtranslator")),
-    reason="template import needs the 'templates' extra: pip install -e '.[templates]'")
-
+# -- the template import (needs the templates extra) ------------------------------------------
 HEAD = """\
 AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31

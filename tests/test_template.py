@@ -7,21 +7,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_cli
+from conftest import TEMPLATES_MISSING, run_cli
 
 import lambdasim as ls
 from lambdasim.spec.template import TemplateError, from_template, is_template
 from lambdasim.spec.template.intrinsics import NO_VALUE, Resolver, ResourceRef, Unresolvable
 from lambdasim.spec.template.schedule import rate_of
 
-if not all(find_spec(m) for m in ("cfnlint", "samtranslator")):  # found, not imported
-    pytest.skip("template import needs the 'templates' extra: pip install -e '.[templates]'",
-                allow_module_level=True)
+if TEMPLATES_MISSING:
+    pytest.skip(TEMPLATES_MISSING, allow_module_level=True)
 
 HERE = Path(__file__).parent / "templates"
 SAM, CFN_JSON, CFN_YAML, SAM_JSON = (HERE / n for n in (
