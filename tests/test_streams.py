@@ -139,6 +139,23 @@ def test_poison_record_blocks_its_shard_until_record_age():
     assert r.summary.failed[0] > len(poison)  # innocent records aged out behind it too
 
 
+def test_a_backlog_of_single_record_batches_ages_out_to_the_destination():
+    # 1,000 records/s into one shard, BatchSize 1, a 0.1 s function: about 10 records/s are
+    # processed; the others wait until MaximumRecordAgeInSeconds and go to the destination
+    sc = stream_scenario(200, shards=1, batch_size=1, max_record_age_s=60, destination="dlq",
+                         function={"duration": {"dist": "constant", "value_s": 0.1},
+                                   "cold_start": None},
+                         workload={"pattern": "constant", "rate_per_s": 1000})
+    r = ls.simulate(sc, seed=4)
+    conserved(r)
+    ev = r.events
+    failed, ok = ev[ev.outcome == "failed"], ev[ev.outcome == "succeeded"]
+    assert len(failed) > 100_000 and (failed.reason == "record_age").all()
+    assert (failed.end_s - failed.arrival_s >= 60).all()  # none before its age
+    assert (ok.start_s - ok.arrival_s <= 61).all()  # none invoked past it
+    assert len(ok) > 1500  # the lane keeps invoking the records still young enough
+
+
 def test_poison_record_blocks_until_retention_with_infinite_retries():
     sc = stream_scenario(26 * 3600, shards=1, poison_key=0, keys={"count": 1},
                          function={"duration": {"dist": "constant", "value_s": 1.0}},
