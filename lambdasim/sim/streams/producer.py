@@ -56,6 +56,8 @@ class Producer:
 
     def produce(self, times: np.ndarray, t0: float, t1: float) -> None:
         """A window ``[t0, t1)`` of records from the producer."""
+        if len(times) == 0 and self.carry is None:  # nothing new, nothing to retry
+            return
         keys, ids, shard = self._offer(times)
         self.metrics.count_times(M_OFFERED, times)
         if self.write_cap is None:
@@ -72,6 +74,10 @@ class Producer:
         """Kinesis shard write limits, second by second: a throttled put is retried at the
         start of the next second, ahead of that second's new records."""
         cap, ns = self.write_cap, self.nshards
+        if self.carry is None and len(times) <= cap:  # no shard can go over in any second
+            self._write({"written": times, "arrival": times, "key": keys, "id": ids,
+                         "shard": shard})
+            return
         carry = self.carry or {"arrival": np.empty(0), "key": _EMPTY, "id": _EMPTY,
                                "shard": _EMPTY, "attempt": np.empty(0, np.int32)}
         nc = len(carry["arrival"])
@@ -89,6 +95,9 @@ class Producer:
         sec_of = np.repeat(np.arange(len(secs)), per_sec)
         groups = np.bincount(shard * len(secs) + sec_of, minlength=ns * len(secs))
         counts = groups.reshape(ns, len(secs))
+        if nc == 0 and groups.max(initial=0) <= cap:  # nothing retries, nothing goes over
+            self._write(pool)
+            return
         ends = np.cumsum(groups).reshape(ns, len(secs))
         by_shard = None  # new-record positions sorted by shard, made when first needed
         full = np.full(ns, cap)  # room per shard with nothing waiting
