@@ -54,10 +54,13 @@ lint: $(ALL_STAMP)  ## ruff on the package, the tests and the benchmarks
 
 # tests run on every core (pytest-xdist), a file per worker at a time, in collection order:
 # xdist's default order (files with most tests first) left the browser test (3 tests, 25 s)
-# for last, with the other core idle meanwhile
+# for last, with the other core idle meanwhile. Python may write bytecode caches even where
+# PYTHONDONTWRITEBYTECODE is set: otherwise every pytest worker, notebook kernel and CLI
+# subprocess compiles lambdasim again, and every pytest process rewrites the asserts of its
+# plugins (hypothesis, anyio, ...), about 3 s each.
 test: lint  ## lint, unit and theory tests, and the notebooks (nbval)
 	@echo "==> tests and tutorial notebooks (pytest on every core; several minutes)"
-	$(PY) -m pytest tests notebooks -n auto --dist loadfile --no-loadscope-reorder --nbval-lax \
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest tests notebooks -n auto --dist loadfile --no-loadscope-reorder --nbval-lax \
 		--nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
 lab: $(ALL_STAMP)  ## open JupyterLab on the tutorial notebooks
