@@ -76,7 +76,7 @@ def test_async_overload_throughput_and_event_age(destination):
     gone, other = ("failed", "dropped") if destination else ("dropped", "failed")
     assert s[gone] > 0 and s[other] == 0
     assert s.rejected == 0 and s.expired == 0
-    assert set(r.throttles.reason.astype(str)) == {"reserved"}
+    assert set(r.throttles.reason.astype(str).unique()) == {"reserved"}
     assert r.functions.iloc[0].max_concurrency <= n
 
     ev = r.events
@@ -259,7 +259,7 @@ def test_reserved_concurrency_protects_from_noisy_neighbour():
     # the noisy function keeps the rest of the account, and no more
     assert f.loc["noisy", "max_concurrency"] <= 200 - 30
     assert f.loc["noisy", "max_concurrency"] >= 200 - 30 - 5
-    assert set(protected.throttles.reason.astype(str)) == {"account"}
+    assert set(protected.throttles.reason.astype(str).unique()) == {"account"}
     assert max_in_flight(protected.invocations, 200.0) <= 200
 
 

@@ -174,7 +174,7 @@ def test_throttles_make_the_pollers_back_off():
     s = r.summary.iloc[0]
     assert s.throughput_per_s == pytest.approx(400, rel=0.03)
     thr = np.sort(r.throttles.time_s.to_numpy())
-    assert set(r.throttles.reason.astype(str)) == {"reserved"}
+    assert set(r.throttles.reason.astype(str).unique()) == {"reserved"}
     gaps = np.diff(thr)
     assert list(np.round(gaps[:6])) == [1, 2, 4, 8, 16, 32]
     assert np.allclose(gaps[6:], 60, atol=1)
