@@ -60,7 +60,9 @@ class Producer:
             return
         keys, ids, shard = self._offer(times)
         self.metrics.count_times(M_OFFERED, times)
-        if self.write_cap is None:
+        # no write limit, or nothing to retry and too few records for any shard to go over it
+        # in any second: every record is written when it arrives
+        if self.write_cap is None or (self.carry is None and len(times) <= self.write_cap):
             self._write({"written": times, "arrival": times, "key": keys, "id": ids,
                          "shard": shard})
         else:
@@ -74,10 +76,6 @@ class Producer:
         """Kinesis shard write limits, second by second: a throttled put is retried at the
         start of the next second, ahead of that second's new records."""
         cap, ns = self.write_cap, self.nshards
-        if self.carry is None and len(times) <= cap:  # no shard can go over in any second
-            self._write({"written": times, "arrival": times, "key": keys, "id": ids,
-                         "shard": shard})
-            return
         carry = self.carry or {"arrival": np.empty(0), "key": _EMPTY, "id": _EMPTY,
                                "shard": _EMPTY, "attempt": np.empty(0, np.int32)}
         nc = len(carry["arrival"])
