@@ -186,7 +186,7 @@ def _first_fit(waiting: np.ndarray, shard: np.ndarray, cap: int, ns: int) -> tup
     count = np.bincount(shard, minlength=ns)
     if count.max(initial=0) <= cap:
         return waiting, _EMPTY, cap - count
-    order = np.argsort(shard, kind="stable")
+    order = np.argsort(_small(shard, ns), kind="stable")
     rank = np.empty(len(shard), np.int64)
     rank[order] = np.arange(len(shard)) - (np.cumsum(count) - count)[shard[order]]
     ok = rank < cap
