@@ -321,18 +321,17 @@ class Lane:
         MaximumRecordAgeInSeconds (to the destination, or dropped); return the rest."""
         rec, max_age = self.records, self.cfg.max_record_age_s
         written = rec.cols["written"]
-        loc = batch - rec.base
-        oldest = written[loc[0]]
+        oldest = written[batch[0] - rec.base]
         if oldest >= now - rec.retention_s and (max_age < 0 or oldest >= now - max_age):
             return batch
-        w = written[loc]
+        w = written[batch - rec.base]
         gone = w < now - rec.retention_s
         if gone.any():
-            rec.settle(loc[gone], EXPIRED, now)
+            rec.settle(batch[gone], EXPIRED, now)
         if max_age >= 0:
             old = ~gone & (w < now - max_age)
             if old.any():
-                rec.settle(loc[old], self.cfg.discard, now, reason=Reason.RECORD_AGE)
+                rec.settle(batch[old], self.cfg.discard, now, reason=Reason.RECORD_AGE)
             gone |= old
         return batch[~gone]
 
@@ -353,19 +352,18 @@ class Lane:
                   cold: bool) -> None:
         self.busy = False
         cfg, rec = self.cfg, self.records
-        loc = batch - rec.base
-        self.metrics.iterator_age(end, start - rec.cols["written"][loc[-1]])
+        self.metrics.iterator_age(end, start - rec.cols["written"][batch[-1] - rec.base])
         fail_at = 0 if not ok else None  # an error (or a poison record) fails the whole batch
         if ok and cfg.has_poison:  # with ReportBatchItemFailures: from the first poison record
-            bad = rec.cols["poison"][loc]
+            bad = rec.cols["poison"][batch - rec.base]
             if bad.any():
                 fail_at = int(np.argmax(bad))
         entry = self.stack[-1]
         if fail_at is None:
-            rec.settle(loc, SUCCEEDED, end, start, cold)
+            rec.settle(batch, SUCCEEDED, end, start, cold)
             self.stack.pop()
         elif cfg.report_batch_item_failures and fail_at > 0:
-            rec.settle(loc[:fail_at], SUCCEEDED, end, start, cold)
+            rec.settle(batch[:fail_at], SUCCEEDED, end, start, cold)
             entry[0], entry[1] = batch[fail_at:], entry[1] + 1
             self._check_retries(entry, end)
         elif cfg.bisect_on_error and len(batch) > 1:
@@ -383,6 +381,6 @@ class Lane:
     def _check_retries(self, entry: list, now: float) -> None:
         limit = self.cfg.max_retry_attempts
         if limit >= 0 and entry[1] > limit:
-            self.records.settle(entry[0] - self.records.base, self.cfg.discard, now,
+            self.records.settle(entry[0], self.cfg.discard, now,
                                 reason=Reason.RETRIES_EXHAUSTED)
             self.stack.pop()

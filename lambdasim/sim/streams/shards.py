@@ -121,21 +121,22 @@ class ShardRecords:
             self.base = low
 
     # -- outcomes -------------------------------------------------------------------------
-    def settle(self, loc: np.ndarray, outcome: int, end: float, start: float = np.nan,
+    def settle(self, pos: np.ndarray, outcome: int, end: float, start: float = np.nan,
                cold: bool = False, reason: int = 0) -> None:
-        """Give records (local positions ``loc``, ascending) their outcome, once."""
-        n = len(loc)
+        """Give records (global positions ``pos``, ascending) their outcome, once."""
+        n = len(pos)
         if n == 0:
             return
         cols = self.cols
-        # a batch is usually a run of positions (ascending): a slice is cheaper than an index
-        at = slice(int(loc[0]), int(loc[0]) + n) if loc[-1] - loc[0] == n - 1 else loc
-        if cols["done"][at].any():
+        # a batch is usually a run of positions: a slice is cheaper than an index
+        first = int(pos[0]) - self.base
+        at = slice(first, first + n) if pos[-1] - pos[0] == n - 1 else pos - self.base
+        if np.count_nonzero(cols["done"][at]):
             raise ConservationError(f"{self.out.source}: a record of shard {self.index} "
                                     "ended twice")
         cols["done"][at] = True
         # without ledger rows the ledger only counts the records: positions stand in for ids
-        ids = cols["id"][at] if self.ids else loc
+        ids = cols["id"][at] if self.ids else pos
         if outcome == EXPIRED:
             reason = Reason.RETENTION
         self.out.settle(ids, cols["arrival"][at], outcome, end, start, cold, reason)
@@ -153,7 +154,7 @@ class ShardRecords:
         if lo < hi and written[lo - base] < now - self.retention_s:
             cut = base + int(np.searchsorted(written, now - self.retention_s, side="left"))
             cut = min(cut, hi)
-            self.settle(np.arange(lo - base, cut - base), EXPIRED, now)
+            self.settle(np.arange(lo, cut), EXPIRED, now)
             return cut
         return lo
 
@@ -164,7 +165,7 @@ class ShardRecords:
         open_ = np.flatnonzero(~cols["done"])
         if len(open_):
             old = open_[cols["written"][open_] < now - self.retention_s]
-            self.settle(old, EXPIRED, now)
+            self.settle(old + self.base, EXPIRED, now)
         return cols["arrival"][~cols["done"]]
 
 
