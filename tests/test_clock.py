@@ -95,3 +95,60 @@ def test_joining_sparse_windows_changes_no_number(monkeypatch):
     assert len(joined.events) > 400
     assert_identical(joined.events, apart.events)
     assert_identical(joined.invocations, apart.invocations)
+
+
+def _program(seed: int):
+    """A random schedule: each callback, when it fires, schedules the next of its chain
+    (sometimes none, sometimes two) at a delay from 0 (ties) to 1 s in dense stretches and
+    to 30 s in sparse ones, so the calendar's buckets widen and narrow."""
+    import random
+
+    def children(i: int, now: float) -> list[float]:
+        r = random.Random(seed * 1_000_003 + i)
+        dense = int(now // 40) % 2 == 0
+        k = 1 + (r.random() < 0.05) - (r.random() < 0.05)
+        return [now + r.choice((0.0, 1e-4, r.random() * (1.0 if dense else 30.0)))
+                for _ in range(k)]
+    return children
+
+
+def test_the_calendar_fires_in_time_then_scheduling_order_as_its_buckets_adapt():
+    """Against a plain sort by (time, scheduling order): thousands of callbacks, ties, runs
+    in slices and callbacks added between slices earlier than any waiting one."""
+    from heapq import heappop, heappush
+
+    children, horizon, slices = _program(7), 120.0, (37.5, 80.0, 80.5, 101.0)
+    c, fired, ids = Clock(horizon), [], iter(range(10**9))
+
+    def fire(i):
+        fired.append((c.now, i))
+        for t in children(i, c.now):
+            c.at(t, fire, next(ids))
+
+    extra = {}  # slice end -> ids scheduled then, 1e-6 s ahead
+    for _ in range(30):
+        c.at(0.0, fire, next(ids))
+    for until in slices:
+        c.run(until)
+        extra[until] = [next(ids) for _ in range(3)]
+        for i in extra[until]:
+            c.at(c.now + 1e-6, fire, i)
+    c.run()
+
+    ref, q, seq, n = [], [], iter(range(10**9)), iter(range(10**9))
+    for _ in range(30):
+        heappush(q, (0.0, next(seq), next(n)))
+    cut = iter(slices)
+    until = next(cut)
+    while q and q[0][0] < horizon:
+        if until is not None and q[0][0] >= until:  # between slices: the extra callbacks
+            for _ in extra[until]:
+                heappush(q, (until + 1e-6, next(seq), next(n)))
+            until = next(cut, None)
+            continue
+        t, _, i = heappop(q)
+        ref.append((t, i))
+        for u in children(i, t):
+            heappush(q, (max(u, t), next(seq), next(n)))
+    assert len(fired) > 5000
+    assert fired == ref

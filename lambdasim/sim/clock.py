@@ -5,19 +5,21 @@ a callback at a time, never a process per event: :meth:`Clock.at` calls ``fn(*ar
 time, :class:`Timer` is a callback that can be moved or cancelled, and :class:`Feeder`
 delivers a workload's arrivals window by window.
 
-The callbacks wait in the clock's own heap, ordered by time and then by when they were
+The callbacks wait in the clock's own calendar, ordered by time and then by when they were
 scheduled (SimPy's order for events of one priority). SimPy holds a wake-up for the earliest;
 when it fires, the clock runs, in order, every callback due up to the next event on SimPy's
 calendar (callbacks due at that same instant first; at the end of a run, those due then wait
 for the next run, as SimPy's own events do). So a callback never overtakes a SimPy event, and
-it costs a heap push and pop instead of a SimPy event (``benchmarks/bench_async.py``).
+it costs a list append and a share of a sort instead of a SimPy event
+(``benchmarks/bench_async.py``).
 """
 
 from __future__ import annotations
 
 import gc
 import math
-from heapq import heappop, heappush
+from bisect import insort
+from heapq import heapify, heappop, heappush
 from itertools import count
 
 import numpy as np
@@ -26,28 +28,57 @@ import simpy
 WINDOW_S = 10.0  # arrivals are drawn this many simulated seconds at a time
 JOIN_BELOW = 1024  # per-event sources join sparse windows until they hold this many arrivals
 _INF = float("inf")
+#: the calendar's buckets: their first width, its limits, and the callbacks per bucket
+#: (a moving average) that make them wider (below FILL_LOW) or narrower (above FILL_HIGH)
+BUCKET_S, BUCKET_MIN_S, BUCKET_MAX_S = 0.01, 1e-4, 100.0
+FILL_LOW, FILL_HIGH = 3, 48
 
 
 class Clock:
-    """A calendar of callbacks on a SimPy environment; ``now`` is the simulated time."""
+    """A calendar of callbacks on a SimPy environment; ``now`` is the simulated time.
 
-    __slots__ = ("env", "horizon", "now", "_q", "_seq", "_wake", "_until")
+    The callbacks wait in buckets of ``width`` simulated seconds: the earliest bucket sorted
+    (by time, then scheduling order), the later ones unsorted until their turn, their numbers
+    in a heap. Sorting a bucket of tuples keyed by a float is much cheaper per callback than
+    a heap push and pop; the width adapts (by factors of 4) so that a bucket holds a few to a
+    few dozen callbacks, sparse runs and dense ones alike."""
+
+    __slots__ = ("env", "horizon", "now", "_seq", "_wake", "_until", "_per_s", "_fill",
+                 "_buckets", "_order", "_cur", "_ci", "_cb")
 
     def __init__(self, horizon: float):
         self.env = simpy.Environment()
         self.horizon = horizon
         self.now = 0.0
-        self._q: list[tuple] = []  # (time, sequence, fn, args)
         self._seq = count()
         self._wake = _INF  # time of the pending SimPy wake-up (-inf while draining)
         self._until = horizon
+        self._per_s = 1.0 / BUCKET_S  # buckets per simulated second
+        self._fill = float(FILL_LOW + FILL_HIGH) / 2  # callbacks per bucket, a moving average
+        self._buckets: dict[int, list] = {}  # bucket number -> its callbacks, unsorted
+        self._order: list[int] = []  # the numbers of ``_buckets``, a heap
+        self._cur: list[tuple] = []  # the earliest bucket, sorted, done up to ``_ci``
+        self._ci = 0
+        self._cb: int | None = None  # the number of ``_cur``'s bucket
 
     def on(self, t: float, fn, args: tuple) -> None:
         """Call ``fn(*args)`` at time ``t`` (now if ``t`` has passed): the hot paths' form,
         without :meth:`at`'s packing of arguments."""
         if t < self.now:
             t = self.now
-        heappush(self._q, (t, next(self._seq), fn, args))
+        e = (t, next(self._seq), fn, args)
+        b = int(t * self._per_s)
+        if b == self._cb:
+            insort(self._cur, e, lo=self._ci)
+        else:
+            bucket = self._buckets.get(b)
+            if bucket is not None:
+                bucket.append(e)
+            else:
+                if self._cb is not None and b < self._cb:  # before the sorted bucket
+                    self._shelve()
+                self._buckets[b] = [e]
+                heappush(self._order, b)
         if t < self._wake:
             self._wake_at(t)
 
@@ -85,17 +116,65 @@ class Clock:
         the end of the run)."""
         if ev.value != self._wake:
             return  # a wake-up that an earlier one replaced
-        q, limit = self._q, self.env.peek()
+        limit = self.env.peek()
         if limit < self._until:
             limit = math.nextafter(limit, _INF)  # callbacks due then go first
-        self._wake = -_INF  # callbacks scheduled meanwhile join the heap only
-        while q and q[0][0] < limit:
-            t, _, fn, args = heappop(q)
-            self.now = t
-            fn(*args)
+        self._wake = -_INF  # callbacks scheduled meanwhile join the calendar only
+        first = self._first
+        while True:
+            cur, ci = self._cur, self._ci
+            e = cur[ci] if ci < len(cur) else first()
+            if e is None or e[0] >= limit:
+                break
+            self._ci += 1
+            self.now = e[0]
+            e[2](*e[3])
         self._wake = _INF
-        if q:
-            self._wake_at(q[0][0])
+        e = first()
+        if e is not None:
+            self._wake_at(e[0])
+
+    def _first(self) -> tuple | None:
+        """The earliest callback (None: none), its bucket sorted."""
+        cur = self._cur
+        if self._ci < len(cur):
+            return cur[self._ci]
+        if cur:  # a bucket is done: keep buckets a few to a few dozen callbacks long
+            self._fill += 0.1 * (len(cur) - self._fill)
+            if self._fill < FILL_LOW or self._fill > FILL_HIGH:
+                self._regrid(4.0 if self._fill < FILL_LOW else 0.25)
+            self._cur, self._ci, self._cb = [], 0, None
+        if not self._order:
+            return None
+        b = heappop(self._order)
+        cur = self._buckets.pop(b)
+        cur.sort()
+        self._cur, self._ci, self._cb = cur, 0, b
+        return cur[0]
+
+    def _shelve(self) -> None:
+        """Put the sorted bucket's remaining callbacks back with the others."""
+        rest = self._cur[self._ci:]
+        if rest:
+            self._buckets[self._cb] = rest
+            heappush(self._order, self._cb)
+        self._cur, self._ci, self._cb = [], 0, None
+
+    def _regrid(self, factor: float) -> None:
+        """Make the buckets ``factor`` times wider (within the limits) and re-file the
+        callbacks still waiting."""
+        width = min(max(factor / self._per_s, BUCKET_MIN_S), BUCKET_MAX_S)
+        self._fill = float(FILL_LOW + FILL_HIGH) / 2
+        if width == 1.0 / self._per_s:
+            return
+        self._shelve()
+        waiting = [e for bucket in self._buckets.values() for e in bucket]
+        self._per_s = 1.0 / width
+        self._buckets = {}
+        for e in waiting:
+            self._buckets.setdefault(int(e[0] * self._per_s), []).append(e)
+        self._order = list(self._buckets)
+        heapify(self._order)
 
 
 class Timer:
