@@ -72,15 +72,15 @@ class AsyncSource(Caller):
         if self.function.invoke(self, 1, i) is None:
             self.began(i)
             return
-        led = self.ledger
-        led.attempts[i] += 1
-        led.throttled[i] += 1
-        base = self.spec.throttle_backoff_min_s * 2.0 ** (int(led.throttled[i]) - 1)
+        led = self.ledger  # (item() and plain ints: a throttle storm makes millions)
+        led.attempts[i] = led.attempts.item(i) + 1
+        n = led.throttled[i] = led.throttled.item(i) + 1
+        base = self.spec.throttle_backoff_min_s * 2.0 ** (n - 1)
         wait = min(self.spec.throttle_backoff_max_s, base) * (0.5 + 0.5 * self._u())
         self._later(i, wait)
 
     def _later(self, i: int, wait: float) -> None:
-        expires = self.ledger.enqueued[i] + self.spec.max_event_age_s
+        expires = self.ledger.enqueued.item(i) + self.spec.max_event_age_s
         now = self.clock.now
         if now + wait < expires:
             self.wait(i, wait, self._attempt)

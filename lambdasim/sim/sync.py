@@ -38,8 +38,8 @@ class SyncSource(Caller):
             self.began(i)
             return
         led, now = self.ledger, self.clock.now
-        led.attempts[i] += 1  # a throttled attempt
-        n = int(led.attempts[i])  # attempts so far: all throttled
+        n = led.attempts.item(i) + 1  # attempts so far: all throttled
+        led.attempts[i] = n
         if n >= self.max_attempts:
             led.settle_one(i, REJECTED, now, Reason.THROTTLED)
             return
