@@ -115,7 +115,12 @@ class IdleTime:
         self._t = max(self._t, now)
 
     def set(self, k: int, now: float) -> None:
-        self._to(now)
+        t = self._t  # _to(now), inlined (several calls per batch)
+        t0 = t if t > self.start else self.start
+        if now > t0:
+            self._s += self.count * (now - t0)
+        if now > t:
+            self._t = now
         self.count = k
 
     def seconds(self, horizon: float) -> float:
@@ -205,20 +210,18 @@ class Pollers:
         self._arm()
         return WAIT
 
-    def _worth_waking(self, now: float) -> bool:
-        if self.window > 0:
-            vis = self.queue.visible(now)
-            return vis >= self.batch_size or (vis > 0 and self.filler is None)
-        return self._has_work(now)
-
-    def _has_work(self, now: float) -> bool:
-        """Messages are receivable beyond those the calls in flight will take."""
-        return self.queue.has_work(now, self.receiving * self.batch_size)
+    def _worth_filling(self, now: float) -> bool:
+        """With a batching window: a full batch is visible, or some and no one gathers."""
+        vis = self.queue.visible(now)
+        return vis >= self.batch_size or (vis > 0 and self.filler is None)
 
     def wake_waiting(self) -> None:
         """Waiting pollers poll while there is work for them."""
         now = self.clock.now
-        while self.waiting > 0 and self._worth_waking(now):
+        q, b = self.queue, self.batch_size
+        # without a window: messages are receivable beyond those the calls in flight take
+        while self.waiting > 0 and (self._worth_filling(now) if self.window > 0
+                                    else q.has_work(now, self.receiving * b)):
             self._set_waiting(self.waiting - 1)
             self.min_waiting = min(self.min_waiting, self.waiting)
             if self.poll() == WAIT:

@@ -168,6 +168,7 @@ class StandardQueue(Queue):
         self.returning: list = []  # heap of (visible_at, seq, ids)
         self.ready: deque[np.ndarray] = deque()  # returned messages visible again
         self.n_ready = 0
+        self._quiet_until = -math.inf  # no never-received message can expire before this
 
     def visible(self, now: float) -> int:
         r = self.returning
@@ -177,8 +178,13 @@ class StandardQueue(Queue):
         return a - self.n_done - self.n_in_batch - self.n_invisible
 
     def has_work(self, now: float, reserved: int) -> bool:
-        """More than ``reserved`` messages are visible."""
-        return self.visible(now) > reserved
+        """More than ``reserved`` messages are visible (:meth:`visible`, inlined: the pollers
+        ask this several times per batch)."""
+        r = self.returning
+        if r and r[0][0] <= now + EPS:
+            self.release(now)
+        a = self._arrived if now == self._arrived_at else self.arrived(now)
+        return a - self.n_done - self.n_in_batch - self.n_invisible > reserved
 
     def release(self, now: float) -> None:
         r = self.returning
@@ -190,9 +196,16 @@ class StandardQueue(Queue):
 
     def expire(self, now: float) -> None:
         """Never-received messages past retention (they are in arrival order)."""
+        if now < self._quiet_until:
+            return
         st = self.store
         lo, hi = self.fresh - st.base, self.arrived(now) - st.base
-        if hi <= lo or st.arrival[lo] + self.retention > now + EPS:
+        if hi <= lo:  # none waiting: the next to arrive comes after now
+            self._quiet_until = now + self.retention - 2 * EPS
+            return
+        first = float(st.arrival[lo])
+        if first + self.retention > now + EPS:  # the oldest waiting is within retention
+            self._quiet_until = first + self.retention - 2 * EPS
             return
         j = int(np.searchsorted(st.arrival[lo:hi], now + EPS - self.retention, side="right"))
         if j:
@@ -251,8 +264,11 @@ class StandardQueue(Queue):
 
     def receive(self, now: float, k: int):
         """Receive up to ``k`` messages: (ids, None, first id if they are one range else -1)."""
-        self.release(now)
-        self.expire(now)
+        r = self.returning
+        if r and r[0][0] <= now + EPS:
+            self.release(now)
+        if now >= self._quiet_until:
+            self.expire(now)
         if not self.ready:  # never-received messages only: one range of ids
             lo = self.fresh
             m = min(k, self.arrived(now) - lo)
