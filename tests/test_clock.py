@@ -152,3 +152,50 @@ def test_the_calendar_fires_in_time_then_scheduling_order_as_its_buckets_adapt()
             heappush(q, (max(u, t), next(seq), next(n)))
     assert len(fired) > 5000
     assert fired == ref
+
+
+def test_deliveries_that_run_next_skip_the_calendar_in_the_same_order(monkeypatch):
+    """A feeder's deliveries go on without the calendar while each would run next anyway:
+    against the same run with every delivery scheduled, in the same order with ties (a
+    delivery due with a waiting callback runs after it), a SimPy process and run slices."""
+    import numpy as np
+
+    class Grid:  # arrivals on a 10 ms grid, so deliveries tie with other callbacks
+        def __init__(self):
+            self.rng = np.random.default_rng(5)
+
+        def next(self, t0, t1):
+            t = np.round(np.sort(self.rng.uniform(t0, t1, 400)), 2)
+            return t[(t >= t0) & (t < t1)]
+
+    def run(skip: bool) -> tuple[list, list]:
+        if not skip:
+            monkeypatch.setattr(Clock, "next_up", lambda self, t: False)
+        c, seen, pending = Clock(60.0), [], []
+        u = iter(np.random.default_rng(6).random(10**5).tolist())
+
+        def deliver(i):
+            seen.append((c.now, "delivery", i))
+            c.at(c.now + (0.0 if next(u) < 0.2 else round(next(u) * 0.05, 2)),
+                 lambda: seen.append((c.now, "end", i)))
+
+        def process():
+            while True:
+                yield c.env.timeout(0.25)
+                seen.append((c.env.now, "simpy"))
+
+        def window(times):
+            return times, np.arange(len(times)) + 1000 * int(times[0]) if len(times) else times
+
+        feeder = clock_module.Feeder(c, Grid(), window, deliver).start()
+        c.env.process(process())
+        for until in (7.5, 23.0, 23.01, 41.0):
+            c.run(until)
+            pending.append(sorted(feeder.pending_ids()))
+        c.run()
+        monkeypatch.undo()
+        return seen, pending
+
+    skipped, scheduled = run(True), run(False)
+    assert len(skipped[0]) > 4000 and sum(len(p) for p in skipped[1]) > 0
+    assert skipped == scheduled

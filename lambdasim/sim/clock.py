@@ -43,7 +43,7 @@ class Clock:
     a heap push and pop; the width adapts (by factors of 4) so that a bucket holds a few to a
     few dozen callbacks, sparse runs and dense ones alike."""
 
-    __slots__ = ("env", "horizon", "now", "_seq", "_wake", "_until", "_per_s", "_fill",
+    __slots__ = ("env", "horizon", "now", "_seq", "_wake", "_until", "_limit", "_per_s", "_fill",
                  "_buckets", "_order", "_cur", "_ci", "_cb")
 
     def __init__(self, horizon: float):
@@ -53,6 +53,7 @@ class Clock:
         self._seq = count()
         self._wake = _INF  # time of the pending SimPy wake-up (-inf while draining)
         self._until = horizon
+        self._limit = -_INF  # while draining: callbacks due before this run now
         self._per_s = 1.0 / BUCKET_S  # buckets per simulated second
         self._fill = float(FILL_LOW + FILL_HIGH) / 2  # callbacks per bucket, a moving average
         self._buckets: dict[int, list] = {}  # bucket number -> its callbacks, unsorted
@@ -119,6 +120,7 @@ class Clock:
         limit = self.env.peek()
         if limit < self._until:
             limit = math.nextafter(limit, _INF)  # callbacks due then go first
+        self._limit = limit
         self._wake = -_INF  # callbacks scheduled meanwhile join the calendar only
         first = self._first
         while True:
@@ -129,10 +131,22 @@ class Clock:
             self._ci += 1
             self.now = e[0]
             e[2](*e[3])
-        self._wake = _INF
+        self._wake, self._limit = _INF, -_INF
         e = first()
         if e is not None:
             self._wake_at(e[0])
+
+    def next_up(self, t: float) -> bool:
+        """Whether a callback scheduled now for time ``t`` would be the next to run, in this
+        same drain: before every waiting callback (strictly: one due at ``t`` already waits
+        ahead of it) and before SimPy's next event. A callback that chains to the next one of
+        a sequence may then set ``now = t`` and go on itself: the order is the same, without
+        the calendar's round trip."""
+        if t >= self._limit:
+            return False
+        cur, ci = self._cur, self._ci
+        e = cur[ci] if ci < len(cur) else self._first()
+        return e is None or t < e[0]
 
     def _first(self) -> tuple | None:
         """The earliest callback (None: none), its bucket sorted."""
@@ -279,10 +293,16 @@ class _Chain:
         self.on(times[0], self._fire, ())
 
     def _fire(self) -> None:
-        i = self.i + 1
-        self.i = i
-        self.feeder.on_event(self.ids[i - 1])
-        if i < len(self.times):
-            self.on(self.times[i], self._fire, ())
-        else:
-            self.feeder.chains.discard(self)
+        times, deliver, clock = self.times, self.feeder.on_event, self.feeder.clock
+        while True:
+            i = self.i + 1
+            self.i = i
+            deliver(self.ids[i - 1])
+            if i == len(times):
+                self.feeder.chains.discard(self)
+                return
+            t = times[i]
+            if not clock.next_up(t):
+                self.on(t, self._fire, ())
+                return
+            clock.now = t  # the next delivery would run next anyway
