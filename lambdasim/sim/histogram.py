@@ -94,9 +94,14 @@ class LatencyHistogram:
         self._sum += float(x.sum())
         self._min, self._max = min(self._min, lo), max(self._max, hi)
         self._cum = None
+        k = x / self.lo  # the bin, in place: floor(log10(x / lo) * bins_per_decade)
         with np.errstate(divide="ignore"):
-            k = np.floor(np.log10(x / self.lo) * self.bins_per_decade)
-        idx = np.clip(k, -1, self.nbins).astype(np.intp) + 1
+            np.log10(k, out=k)
+        k *= self.bins_per_decade
+        np.floor(k, out=k)
+        np.clip(k, -1, self.nbins, out=k)
+        idx = k.astype(np.intp)
+        idx += 1
         self.bins += np.bincount(idx, minlength=self.nbins + 2)
 
     # -- reading ------------------------------------------------------------------------

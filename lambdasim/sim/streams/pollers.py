@@ -248,9 +248,9 @@ class Lane:
         """The lowest position this lane holds, if below ``low``."""
         for b, _ in self.stack:
             if len(b):
-                low = min(low, int(b[0]))
+                low = min(low, b.item(0))
         if self.head < len(self.buf):
-            low = min(low, int(self.buf[self.head]))
+            low = min(low, self.buf.item(self.head))
         return low
 
     def add(self, idx: np.ndarray, now: float) -> None:
@@ -321,7 +321,7 @@ class Lane:
         MaximumRecordAgeInSeconds (to the destination, or dropped); return the rest."""
         rec, max_age = self.records, self.cfg.max_record_age_s
         written = rec.cols["written"]
-        oldest = written[batch[0] - rec.base]
+        oldest = written.item(batch.item(0) - rec.base)
         if oldest >= now - rec.retention_s and (max_age < 0 or oldest >= now - max_age):
             return batch
         w = written[batch - rec.base]
@@ -352,7 +352,7 @@ class Lane:
                   cold: bool) -> None:
         self.busy = False
         cfg, rec = self.cfg, self.records
-        self.metrics.iterator_age(end, start - rec.cols["written"][batch[-1] - rec.base])
+        self.metrics.iterator_age(end, start - rec.cols["written"].item(batch.item(-1) - rec.base))
         fail_at = 0 if not ok else None  # an error (or a poison record) fails the whole batch
         if ok and cfg.has_poison:  # with ReportBatchItemFailures: from the first poison record
             bad = rec.cols["poison"][batch - rec.base]

@@ -129,8 +129,9 @@ class ShardRecords:
             return
         cols = self.cols
         # a batch is usually a run of positions: a slice is cheaper than an index
-        first = int(pos[0]) - self.base
-        at = slice(first, first + n) if pos[-1] - pos[0] == n - 1 else pos - self.base
+        p0 = pos.item(0)
+        first = p0 - self.base
+        at = slice(first, first + n) if pos.item(-1) - p0 == n - 1 else pos - self.base
         if np.count_nonzero(cols["done"][at]):
             raise ConservationError(f"{self.out.source}: a record of shard {self.index} "
                                     "ended twice")
