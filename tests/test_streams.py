@@ -255,8 +255,9 @@ def test_trim_horizon_reads_the_backlog_and_latest_skips_it():
     assert at.summary.offered[0] == pytest.approx(latest.summary.offered[0] + 5000, abs=300)
 
 
-def test_histogram_detail_matches_full_detail():
-    sc = stream_scenario(300, 30, shards=3, workload={"pattern": "poisson", "rate_per_s": 300},
+@pytest.mark.parametrize("warmup", [30, 0])  # with no warm-up successes skip the ids
+def test_histogram_detail_matches_full_detail(warmup):
+    sc = stream_scenario(300, warmup, shards=3, workload={"pattern": "poisson", "rate_per_s": 300},
                          function={"duration": {"dist": "lognormal", "mean_s": 0.3, "cv": 1}})
     full = ls.simulate(sc, seed=15)
     hist = ls.simulate(sc, seed=15, record_detail="histogram")

@@ -67,6 +67,14 @@ class LatencyHistogram:
             if self._nbuf >= _FLUSH:
                 self._flush()
 
+    def add_batches(self, batches: list[tuple], n: int) -> None:
+        """:meth:`add_ends` of several (arrivals, end) batches holding ``n`` values in all."""
+        if n:
+            self._buf.extend(batches)
+            self._nbuf += n
+            if self._nbuf >= _FLUSH:
+                self._flush()
+
     def merge(self, other: LatencyHistogram) -> None:
         """Add every value of ``other`` (same binning) to this histogram."""
         if (other.lo, other.hi, other.bins_per_decade) != (

@@ -183,6 +183,14 @@ class Ledger:
         self.end[ids] = end
         self.cold[ids] = cold
 
+    def succeeded(self, batches: list[tuple], n: int) -> None:
+        """``n`` events succeeded, in ``batches`` of (arrivals, end time), without rows or a
+        warm-up (so every one counts): their latencies are binned later, in bulk."""
+        self.settled += n
+        self.counts[SUCCEEDED] += n
+        self.done_in_window += n
+        self.latency.add_batches(batches, n)
+
     # -- the horizon ------------------------------------------------------------------------
     def close(self, live_arrival: np.ndarray, horizon: float) -> None:
         """Count what the source still holds at the horizon (their arrivals) as in flight,
