@@ -1,9 +1,9 @@
 """Invocations simulated per wall-second on the SQS path: a standard queue at 500 messages/s,
 BatchSize 10, no batching window, against the bare SimPy M/M/c queue of
 ``bench_async.py`` (one process per job) in the same process. Prints both rates and their
-ratio (target >= 2).
+ratio (target >= 2), alternating rounds after a warm-up as ``bench_async.py`` does.
 
-    python benchmarks/bench_sqs.py [--seconds 600]
+    python benchmarks/bench_sqs.py [--seconds 600] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench_async import bare_simpy, report
+from bench_async import bare_simpy, compare
 
 import lambdasim as ls
 
@@ -34,10 +34,10 @@ def sqs(horizon: float) -> tuple[int, float]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=600.0, help="simulated horizon")
+    p.add_argument("--rounds", type=int, default=3, help="alternating rounds (medians)")
     args = p.parse_args()
-    n_b, t_b = bare_simpy(args.seconds / 2)
-    n_l, t_l = sqs(args.seconds)
-    report("lambdasim SQS, BatchSize 10:          ", n_l, t_l, n_b, t_b, TARGET)
+    compare("lambdasim SQS, BatchSize 10:          ", lambda: sqs(args.seconds),
+            lambda: bare_simpy(args.seconds / 2), lambda: sqs(10.0), args.rounds, TARGET)
 
 
 if __name__ == "__main__":
