@@ -101,3 +101,26 @@ def test_series_picks_one_metric():
         r.series("Invocations")
     with pytest.raises(ValueError, match="not a lambdasim metric"):
         r.series("Nope")
+
+
+def test_bulk_booking_keeps_each_events_last_value_and_names_the_first_event_ended_twice():
+    """Invocations are booked in bulk at the horizon: an event invoked several times keeps
+    its last invocation's value, and of the events ended twice the lowest is named."""
+    import numpy as np
+
+    from lambdasim.sim.ledger import SUCCEEDED, Ledger
+
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 500, 3000)
+    values = rng.random(3000)
+    column = np.full(600, -1.0)
+    Ledger.set_last(column, ids, values)
+    expect = np.full(600, -1.0)
+    for i, v in zip(ids.tolist(), values.tolist(), strict=True):
+        expect[i] = v  # in order: the last one stays
+    assert np.array_equal(column, expect)
+
+    led = Ledger("src", 0.0)
+    led.offer(np.zeros(10))
+    with pytest.raises(ls.ConservationError, match="^src: event 4 ended twice"):
+        led.ended([1, 7, 4, 7, 4], [1.0] * 5, SUCCEEDED, False)

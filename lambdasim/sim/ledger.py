@@ -162,10 +162,11 @@ class Ledger:
     @staticmethod
     def set_last(column: np.ndarray, ids: np.ndarray, values: np.ndarray) -> None:
         """``column[ids] = values`` where the last value of an id repeated wins."""
-        if len(ids):
-            _, last = np.unique(ids[::-1], return_index=True)
-            last = len(ids) - 1 - last
-            column[ids[last]] = values[last]
+        if len(ids):  # each id's last position, without a sort
+            last = np.full(int(ids.max()) + 1, -1, np.int64)
+            np.maximum.at(last, ids, np.arange(len(ids)))
+            has = np.flatnonzero(last >= 0)
+            column[has] = values[last[has]]
 
     def ended(self, ids: list, end: list, outcome: list, cold: list) -> None:
         """Events ``ids`` settled by their last invocation (ending at ``end`` in ``outcome``,
@@ -175,8 +176,7 @@ class Ledger:
             return
         twice = ids[self.outcome[ids] != IN_FLIGHT]
         if not len(twice):
-            seen, times = np.unique(ids, return_counts=True)
-            twice = seen[times > 1]
+            twice = np.flatnonzero(np.bincount(ids) > 1)
         if len(twice):
             raise ConservationError(f"{self.source}: event {int(twice[0])} ended twice")
         self.outcome[ids] = outcome
