@@ -404,3 +404,20 @@ def test_streams_conserve_records_and_keep_key_order(case):
         assert len(ev) == s.offered and ev.id.is_unique
         if fn["error_rate"] == 0 and src["poison_rate"] == 0:
             assert in_key_order(ev)
+
+
+def test_the_key_to_shard_table_gives_the_hashs_shards(monkeypatch):
+    """Once twice the key space has been hashed the producer looks shards up in a table:
+    every record lands where the hash puts it (hot and Zipf keys, the first and last key)."""
+    from lambdasim.sim.streams import producer
+
+    for keys in ({"distribution": "hot", "count": 300, "hot_fraction": 0.2},
+                 {"distribution": "zipf", "count": 1000, "exponent": 0.8}):
+        sc = stream_scenario(60, shards=7, keys=keys,
+                             workload={"pattern": "poisson", "rate_per_s": 200})
+        table = ls.simulate(sc, seed=9)
+        monkeypatch.setattr(producer, "TABLE_KEYS", -1)  # hash every window
+        hashed = ls.simulate(sc, seed=9)
+        monkeypatch.undo()
+        assert table.summary.offered[0] > 4 * keys["count"]
+        assert_identical(table.events, hashed.events)

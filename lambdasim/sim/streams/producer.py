@@ -24,6 +24,9 @@ from .shards import ShardRecords, key_to_lane, key_to_shard
 
 _EMPTY = np.empty(0, np.int64)
 _BLOCK = 1 << 17  # records grouped by shard at a time
+#: a key space this small gets a key -> shard table once twice its size has been hashed
+#: (a gather instead of the hash's passes; the same shards)
+TABLE_KEYS = 1 << 22
 
 
 class Producer:
@@ -38,13 +41,25 @@ class Producer:
         self.poison_rate, self.poison_key = spec.poison_rate, spec.poison_key
         self.columns = tuple(shards[0].cols)
         self._keys = spec.keys.sampler(keys_rng)
+        self._key_count, self._hashed = spec.keys.count, 0
+        self._shard_of: np.ndarray | None = None  # key -> shard, once worth building
         self._poison_rng = poison_rng
         self.carry: dict | None = None  # records waiting to retry a throttled put
+
+    def _shards(self, keys: np.ndarray) -> np.ndarray:
+        """The shard of each key."""
+        if self._shard_of is None:
+            if self._key_count > TABLE_KEYS or self._hashed < 2 * self._key_count:
+                self._hashed += len(keys)
+                return key_to_shard(keys, self.nshards)
+            self._shard_of = key_to_shard(np.arange(self._key_count), self.nshards).astype(
+                np.uint16)  # at most 10,000 shards
+        return self._shard_of[keys].astype(np.int64)
 
     def _offer(self, arrival: np.ndarray) -> tuple:
         """New records arriving at ``arrival``: their keys, ledger ids and shards."""
         keys = self._keys(len(arrival))
-        shard = key_to_shard(keys, self.nshards)
+        shard = self._shards(keys)
         first = self.ledger.offer(arrival, shard=shard, key=keys)
         return keys, np.arange(first, first + len(arrival)), shard
 
