@@ -40,7 +40,8 @@ class StreamMetrics:
 
     def tally_times(self, key: str, times: np.ndarray) -> None:
         """Count one of the activity ``key`` per time at or after the warm-up."""
-        self.usage[key] += int(np.count_nonzero(times >= self.warmup))
+        self.usage[key] += (len(times) if self.warmup <= 0
+                            else int(np.count_nonzero(times >= self.warmup)))
 
     def count(self, metric: str, t: float, n: float) -> None:
         """Add ``n`` to ``metric`` in the second of time ``t``."""
@@ -53,6 +54,18 @@ class StreamMetrics:
             arr = self.sums[metric]
             arr += np.bincount(np.clip(times.astype(np.int64), 0, len(arr) - 1),
                                minlength=len(arr))
+
+    def count_sorted(self, metric: str, times: np.ndarray) -> None:
+        """:meth:`count_times` for ``times`` in ascending order: a search per second instead of
+        a pass per time (the same counts)."""
+        if len(times):  # the first and last bins also take what lies before and after them
+            arr = self.sums[metric]
+            last = len(arr) - 1
+            lo = min(max(int(times[0]), 0), last)
+            hi = min(max(int(times[-1]), 0), last)
+            edges = np.searchsorted(times, np.arange(lo, hi + 2), side="left")
+            edges[0], edges[-1] = 0, len(times)
+            arr[lo:hi + 1] += np.diff(edges)
 
     def iterator_age(self, t: float, age_s: float) -> None:
         ms = age_s * 1e3

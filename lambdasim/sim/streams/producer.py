@@ -74,7 +74,7 @@ class Producer:
         if len(times) == 0 and self.carry is None:  # nothing new, nothing to retry
             return
         keys, ids, shard = self._offer(times)
-        self.metrics.count_times(M_OFFERED, times)
+        self.metrics.count_sorted(M_OFFERED, times)
         # no write limit, or nothing to retry and too few records for any shard to go over it
         # in any second: every record is written when it arrives
         if self.write_cap is None or (self.carry is None and len(times) <= self.write_cap):
@@ -130,10 +130,10 @@ class Producer:
             if by_shard is None:
                 by_shard = nc + np.argsort(_small(shard, ns), kind="stable")
             r = counts[over, k] - room[over]
-            n_new = _tails(by_shard, ends[over, k], r)  # the last r of each shard's second
-            keep = np.ones(len(new), bool)
-            keep[n_new - bounds[k]] = False
-            accepted.append(np.concatenate([w_ok, new[keep]]))
+            cut = np.zeros(len(new), bool)  # the last r of each shard's second
+            cut[_tails(by_shard, ends[over, k], r) - bounds[k]] = True
+            n_new = new[cut]  # in position order
+            accepted.append(np.concatenate([w_ok, new[~cut]]))
             rej = np.concatenate([w_rej, n_new])
             self.metrics.count(M_WRITE_THROTTLES, sec, len(rej))
             pool["attempt"][rej] += 1
@@ -209,8 +209,7 @@ def _first_fit(waiting: np.ndarray, shard: np.ndarray, cap: int, ns: int) -> tup
 
 
 def _tails(sorted_pos: np.ndarray, ends: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """The last ``r[i]`` entries of ``sorted_pos`` before ``ends[i]``, for every i, in
-    ascending order."""
+    """The last ``r[i]`` entries of ``sorted_pos`` before ``ends[i]``, for every i."""
     total = int(r.sum())
     idx = np.repeat(ends - r, r) + (np.arange(total) - np.repeat(np.cumsum(r) - r, r))
-    return np.sort(sorted_pos[idx])
+    return sorted_pos[idx]
