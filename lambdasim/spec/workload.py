@@ -287,8 +287,12 @@ def sorted_uniforms(rng: np.random.Generator, n: int, t0: float, t1: float) -> n
         c = list(accumulate(gaps.tolist()))
         total, span = c[n], t1 - t0
         return np.fromiter([t0 + span * (x / total) for x in c[:n]], float, n)
-    c = gaps.cumsum()
-    return t0 + (t1 - t0) * (c[:n] / c[n])
+    c = np.cumsum(gaps, out=gaps)
+    t = c[:n]  # t0 + (t1 - t0) * (c[:n] / c[n]), in place
+    t /= c[n]
+    t *= t1 - t0
+    t += t0
+    return t
 
 
 _FEW = 64  # below this many draws, Python floats are faster than numpy calls
