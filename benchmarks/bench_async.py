@@ -67,7 +67,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=300.0, help="simulated horizon")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds (medians)")
     args = p.parse_args()
-    compare("lambdasim async push (full model):    ", lambda: lambda_model(args.seconds),
+    compare("lambdasim async push (full model)", lambda: lambda_model(args.seconds),
             lambda: bare_simpy(args.seconds), lambda: lambda_model(5.0), args.rounds, 3.5)
 
 
@@ -91,10 +91,10 @@ def compare(label: str, model, baseline, warm_up, rounds: int, target: float) ->
         rb.append(n_b / t_b)
         rl.append(n_l / t_l)
         print(f"round {k + 1}: bare SimPy M/M/{C} (one process per job) {n_b:,} jobs in "
-              f"{t_b:.2f} s = {rb[-1]:,.0f} /s; {label.strip()} {n_l:,} invocations in "
+              f"{t_b:.2f} s = {rb[-1]:,.0f} /s; {label}: {n_l:,} invocations in "
               f"{t_l:.2f} s = {rl[-1]:,.0f} /s; ratio {rl[-1] / rb[-1]:.2f}")
     mb, ml = float(np.median(rb)), float(np.median(rl))
-    print(f"median bare SimPy: {mb:,.0f} jobs/s; median {label.strip()} {ml:,.0f} "
+    print(f"median bare SimPy: {mb:,.0f} jobs/s; median {label}: {ml:,.0f} "
           f"invocations/s")
     print(f"ratio lambdasim / bare SimPy: {ml / mb:.2f} (target >= {target:g})")
 

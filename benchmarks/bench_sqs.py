@@ -36,7 +36,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=600.0, help="simulated horizon")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds (medians)")
     args = p.parse_args()
-    compare("lambdasim SQS, BatchSize 10:          ", lambda: sqs(args.seconds),
+    compare("lambdasim SQS, BatchSize 10", lambda: sqs(args.seconds),
             lambda: bare_simpy(args.seconds / 2), lambda: sqs(10.0), args.rounds, TARGET)
 
 

@@ -115,12 +115,7 @@ class IdleTime:
         self._t = max(self._t, now)
 
     def set(self, k: int, now: float) -> None:
-        t = self._t  # _to(now), inlined (several calls per batch)
-        t0 = t if t > self.start else self.start
-        if now > t0:
-            self._s += self.count * (now - t0)
-        if now > t:
-            self._t = now
+        self._to(now)
         self.count = k
 
     def seconds(self, horizon: float) -> float:

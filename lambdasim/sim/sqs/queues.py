@@ -178,13 +178,8 @@ class StandardQueue(Queue):
         return a - self.n_done - self.n_in_batch - self.n_invisible
 
     def has_work(self, now: float, reserved: int) -> bool:
-        """More than ``reserved`` messages are visible (:meth:`visible`, inlined: the pollers
-        ask this several times per batch)."""
-        r = self.returning
-        if r and r[0][0] <= now + EPS:
-            self.release(now)
-        a = self._arrived if now == self._arrived_at else self.arrived(now)
-        return a - self.n_done - self.n_in_batch - self.n_invisible > reserved
+        """More than ``reserved`` messages are visible."""
+        return self.visible(now) > reserved
 
     def release(self, now: float) -> None:
         r = self.returning
@@ -264,11 +259,8 @@ class StandardQueue(Queue):
 
     def receive(self, now: float, k: int):
         """Receive up to ``k`` messages: (ids, None, first id if they are one range else -1)."""
-        r = self.returning
-        if r and r[0][0] <= now + EPS:
-            self.release(now)
-        if now >= self._quiet_until:
-            self.expire(now)
+        self.release(now)
+        self.expire(now)
         if not self.ready:  # never-received messages only: one range of ids
             lo = self.fresh
             m = min(k, self.arrived(now) - lo)

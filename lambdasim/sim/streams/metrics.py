@@ -48,16 +48,9 @@ class StreamMetrics:
         arr = self.sums[metric]
         arr[min(max(int(t), 0), len(arr) - 1)] += n
 
-    def count_times(self, metric: str, times: np.ndarray) -> None:
-        """Add one to ``metric`` per time in ``times``."""
-        if len(times):
-            arr = self.sums[metric]
-            arr += np.bincount(np.clip(times.astype(np.int64), 0, len(arr) - 1),
-                               minlength=len(arr))
-
     def count_sorted(self, metric: str, times: np.ndarray) -> None:
-        """:meth:`count_times` for ``times`` in ascending order: a search per second instead of
-        a pass per time (the same counts)."""
+        """Add one to ``metric`` per time in ``times`` (ascending): a search per second
+        instead of a pass per time."""
         if len(times):  # the first and last bins also take what lies before and after them
             arr = self.sums[metric]
             last = len(arr) - 1
