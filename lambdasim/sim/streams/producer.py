@@ -14,6 +14,7 @@ that shard's second) are looked at one by one.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -23,6 +24,9 @@ from .metrics import M_OFFERED, M_WRITE_THROTTLES, StreamMetrics
 from .shards import ShardRecords, key_to_lane, key_to_shard
 
 _EMPTY = np.empty(0, np.int64)
+#: the columns of records waiting to retry a put (none waiting)
+_NO_CARRY = {"arrival": np.empty(0), "key": _EMPTY, "id": _EMPTY, "shard": _EMPTY,
+             "attempt": np.empty(0, np.int32)}
 _BLOCK = 1 << 17  # records grouped by shard at a time
 #: a key space this small gets a key -> shard table once twice its size has been hashed
 #: (a gather instead of the hash's passes; the same shards)
@@ -45,6 +49,9 @@ class Producer:
         self._shard_of: np.ndarray | None = None  # key -> shard, once worth building
         self._poison_rng = poison_rng
         self.carry: dict | None = None  # records waiting to retry a throttled put
+        # the columns ``_write`` reads besides written, arrival and shard
+        self._write_extra = (("id",) if "id" in self.columns else ()) + (
+            ("key",) if "lane" in self.columns or self.poison_key is not None else ())
 
     def _shards(self, keys: np.ndarray) -> np.ndarray:
         """The shard of each key."""
@@ -89,63 +96,63 @@ class Producer:
 
     def _put(self, times, keys, ids, shard, t0, t1) -> None:
         """Kinesis shard write limits, second by second: a throttled put is retried at the
-        start of the next second, ahead of that second's new records."""
+        start of the next second, ahead of that second's new records.
+
+        Pool positions are the waiting retries (``carry``) first, then the new records. Only
+        the columns every record needs are joined into whole-pool arrays; the others are
+        picked from the two parts where needed (the retries, the records given up on)."""
         cap, ns = self.write_cap, self.nshards
-        carry = self.carry or {"arrival": np.empty(0), "key": _EMPTY, "id": _EMPTY,
-                               "shard": _EMPTY, "attempt": np.empty(0, np.int32)}
+        carry = self.carry or _NO_CARRY
         nc = len(carry["arrival"])
-        pool = {"arrival": np.concatenate([carry["arrival"], times]),
-                "key": np.concatenate([carry["key"], keys]),
-                "id": np.concatenate([carry["id"], ids]),
-                "shard": np.concatenate([carry["shard"], shard]),
-                "attempt": np.concatenate([carry["attempt"], np.ones(len(times), np.int32)])}
+        new = {"arrival": times, "key": keys, "id": ids, "shard": shard,
+               "attempt": np.ones(len(times), np.int32)}
+        pool = {k: np.concatenate([carry[k], new[k]])
+                for k in ("arrival", "shard", "attempt", *self._write_extra)}
         written = pool["written"] = np.concatenate([np.zeros(nc), times])
         secs = np.arange(math.floor(t0), math.ceil(t1))
-        bounds = np.append(nc + np.searchsorted(times, secs), nc + len(times))
-        per_sec = np.diff(bounds)
-        # each second's new records per shard, and where each (shard, second) group of new
-        # records lies in the new records sorted by shard (then time)
-        sec_of = np.repeat(np.arange(len(secs)), per_sec)
-        groups = np.bincount(shard * len(secs) + sec_of, minlength=ns * len(secs))
-        counts = groups.reshape(ns, len(secs))
-        if nc == 0 and groups.max(initial=0) <= cap:  # nothing retries, nothing goes over
+        bounds = np.append(np.searchsorted(times, secs), len(times)).tolist()
+        # each second's new records per shard (a second's records are one slice of them)
+        counts = np.stack([np.bincount(shard[lo:hi], minlength=ns)
+                           for lo, hi in itertools.pairwise(bounds)], axis=1)
+        if nc == 0 and counts.max(initial=0) <= cap:  # nothing retries, nothing goes over
             self._write(pool)
             return
-        ends = np.cumsum(groups).reshape(ns, len(secs))
-        by_shard = None  # new-record positions sorted by shard, made when first needed
         full = np.full(ns, cap)  # room per shard with nothing waiting
         waiting = np.arange(nc)  # pool positions retrying at the next second
         accepted, dropped = [], []
         for k, sec in enumerate(secs):
-            new = np.arange(bounds[k], bounds[k + 1])
+            lo, hi = bounds[k], bounds[k + 1]
+            fresh = np.arange(nc + lo, nc + hi)
             w_ok, w_rej, room = waiting, _EMPTY, full
             if len(waiting):
                 written[waiting] = sec
                 w_ok, w_rej, room = _first_fit(waiting, pool["shard"][waiting], cap, ns)
             over = np.flatnonzero(counts[:, k] > room)
             if not len(over) and not len(w_rej):
-                accepted.append(np.concatenate([waiting, new]) if len(waiting) else new)
+                accepted.append(np.concatenate([waiting, fresh]) if len(waiting) else fresh)
                 waiting = _EMPTY
                 continue
-            if by_shard is None:
-                by_shard = nc + np.argsort(_small(shard, ns), kind="stable")
+            # the second's new records sorted by shard: the last r of each shard over its room
+            by_shard = np.argsort(_small(shard[lo:hi], ns), kind="stable")
             r = counts[over, k] - room[over]
-            cut = np.zeros(len(new), bool)  # the last r of each shard's second
-            cut[_tails(by_shard, ends[over, k], r) - bounds[k]] = True
-            n_new = new[cut]  # in position order
-            accepted.append(np.concatenate([w_ok, new[~cut]]))
-            rej = np.concatenate([w_rej, n_new])
+            cut = np.zeros(hi - lo, bool)
+            cut[_tails(by_shard, np.cumsum(counts[:, k])[over], r)] = True
+            accepted.append(np.concatenate([w_ok, fresh[~cut]]))
+            rej = np.concatenate([w_rej, fresh[cut]])  # the new ones in position order
             self.metrics.count(M_WRITE_THROTTLES, sec, len(rej))
             pool["attempt"][rej] += 1
             out = pool["attempt"][rej] > self.max_attempts
             dropped.append(rej[out])
             waiting = rej[~out]
         gone = np.concatenate(dropped) if dropped else _EMPTY
+
+        def pick(name: str, pos: np.ndarray) -> np.ndarray:
+            return pool[name][pos] if name in pool else _take(carry[name], new[name], pos)
+
         if len(gone):  # the producer gave up on them
-            self.ledger.settle(pool["id"][gone], pool["arrival"][gone], DROPPED, written[gone],
+            self.ledger.settle(pick("id", gone), pool["arrival"][gone], DROPPED, written[gone],
                                reason=Reason.PUT_THROTTLED)
-        self.carry = ({k: v[waiting] for k, v in pool.items() if k != "written"}
-                      if len(waiting) else None)
+        self.carry = {k: pick(k, waiting) for k in _NO_CARRY} if len(waiting) else None
         self._write(pool, np.concatenate(accepted) if accepted else _EMPTY)
 
     def _write(self, pool: dict, acc: np.ndarray | None = None) -> None:
@@ -206,6 +213,15 @@ def _first_fit(waiting: np.ndarray, shard: np.ndarray, cap: int, ns: int) -> tup
     rank[order] = np.arange(len(shard)) - (np.cumsum(count) - count)[shard[order]]
     ok = rank < cap
     return waiting[ok], waiting[~ok], np.maximum(cap - count, 0)
+
+
+def _take(head: np.ndarray, tail: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Values at ``pos`` of ``head`` and ``tail`` joined, without joining them."""
+    out = np.empty(len(pos), tail.dtype)
+    h = pos < len(head)
+    out[h] = head[pos[h]]
+    out[~h] = tail[pos[~h] - len(head)]
+    return out
 
 
 def _tails(sorted_pos: np.ndarray, ends: np.ndarray, r: np.ndarray) -> np.ndarray:
