@@ -24,7 +24,7 @@ from .metrics import M_OFFERED, M_WRITE_THROTTLES, StreamMetrics
 from .shards import ShardRecords, key_to_lane, key_to_shard
 
 _EMPTY = np.empty(0, np.int64)
-#: the columns of records waiting to retry a put (none waiting)
+#: records waiting to retry a put: none
 _NO_CARRY = {"arrival": np.empty(0), "key": _EMPTY, "id": _EMPTY, "shard": _EMPTY,
              "attempt": np.empty(0, np.int32)}
 _BLOCK = 1 << 17  # records grouped by shard at a time
@@ -98,16 +98,16 @@ class Producer:
         """Kinesis shard write limits, second by second: a throttled put is retried at the
         start of the next second, ahead of that second's new records.
 
-        Pool positions are the waiting retries (``carry``) first, then the new records. Only
-        the columns every record needs are joined into whole-pool arrays; the others are
-        picked from the two parts where needed (the retries, the records given up on)."""
+        Pool positions are the waiting retries (``carry``) first, then the new records; keys
+        and ids are kept only if the shards keep them (without ledger rows the ledger only
+        counts the records given up on)."""
         cap, ns = self.write_cap, self.nshards
         carry = self.carry or _NO_CARRY
         nc = len(carry["arrival"])
         new = {"arrival": times, "key": keys, "id": ids, "shard": shard,
                "attempt": np.ones(len(times), np.int32)}
-        pool = {k: np.concatenate([carry[k], new[k]])
-                for k in ("arrival", "shard", "attempt", *self._write_extra)}
+        keep = ("arrival", "shard", "attempt", *self._write_extra)
+        pool = {k: np.concatenate([carry[k], new[k]]) for k in keep}
         written = pool["written"] = np.concatenate([np.zeros(nc), times])
         secs = np.arange(math.floor(t0), math.ceil(t1))
         bounds = np.append(np.searchsorted(times, secs), len(times)).tolist()
@@ -145,14 +145,11 @@ class Producer:
             dropped.append(rej[out])
             waiting = rej[~out]
         gone = np.concatenate(dropped) if dropped else _EMPTY
-
-        def pick(name: str, pos: np.ndarray) -> np.ndarray:
-            return pool[name][pos] if name in pool else _take(carry[name], new[name], pos)
-
         if len(gone):  # the producer gave up on them
-            self.ledger.settle(pick("id", gone), pool["arrival"][gone], DROPPED, written[gone],
+            self.ledger.settle(pool["id"][gone] if "id" in pool else gone,
+                               pool["arrival"][gone], DROPPED, written[gone],
                                reason=Reason.PUT_THROTTLED)
-        self.carry = {k: pick(k, waiting) for k in _NO_CARRY} if len(waiting) else None
+        self.carry = {k: pool[k][waiting] for k in keep} if len(waiting) else None
         self._write(pool, np.concatenate(accepted) if accepted else _EMPTY)
 
     def _write(self, pool: dict, acc: np.ndarray | None = None) -> None:
@@ -213,15 +210,6 @@ def _first_fit(waiting: np.ndarray, shard: np.ndarray, cap: int, ns: int) -> tup
     rank[order] = np.arange(len(shard)) - (np.cumsum(count) - count)[shard[order]]
     ok = rank < cap
     return waiting[ok], waiting[~ok], np.maximum(cap - count, 0)
-
-
-def _take(head: np.ndarray, tail: np.ndarray, pos: np.ndarray) -> np.ndarray:
-    """Values at ``pos`` of ``head`` and ``tail`` joined, without joining them."""
-    out = np.empty(len(pos), tail.dtype)
-    h = pos < len(head)
-    out[h] = head[pos[h]]
-    out[~h] = tail[pos[~h] - len(head)]
-    return out
 
 
 def _tails(sorted_pos: np.ndarray, ends: np.ndarray, r: np.ndarray) -> np.ndarray:
