@@ -440,3 +440,82 @@ def test_counting_sorted_times_per_second_matches_binning_each():
         each = np.bincount(np.clip(times.astype(np.int64), 0, bins - 1), minlength=bins)
         assert np.array_equal(m.sums[M_OFFERED], each)
         assert m.sums[M_OFFERED].sum() == len(times)
+
+
+def run_producer(full: bool):
+    """A producer writing 25 s of records to 4 shards (no mapping reads them)."""
+    from lambdasim.sim.ledger import Ledger
+    from lambdasim.sim.streams.metrics import StreamMetrics
+    from lambdasim.sim.streams.producer import Producer
+    from lambdasim.sim.streams.shards import Settlements, ShardRecords, record_columns
+
+    spec = stream_scenario(25, shards=4, producer_max_attempts=4,
+                           keys={"distribution": "zipf", "count": 40, "exponent": 0.7},
+                           workload={"pattern": "poisson", "rate_per_s": 4000,
+                                     "record_bytes": 512}).sources[0]
+    ledger = Ledger("s", 0.0, rows=full, columns={"shard": np.int64, "key": np.int64})
+    metrics = StreamMetrics(25, 0.0)
+    out = Settlements(ledger, metrics)
+    shards = [ShardRecords(i, record_columns(1, False, full), 86400.0, out) for i in range(4)]
+    rng = np.random.default_rng(21)
+    producer = Producer(spec, shards, ledger, metrics, *rng.spawn(2))
+    arrivals = []
+    for t0, t1 in [(0.0, 10.0), (10.0, 20.0), (20.0, 25.0)]:
+        times = np.sort(rng.uniform(t0, t1, int(4000 * (t1 - t0))))
+        arrivals.append(times)
+        producer.produce(times, t0, t1)
+    return producer, shards, ledger, metrics, np.concatenate(arrivals)
+
+
+def test_the_producer_writes_each_shards_retries_first_then_its_new_records_up_to_the_limit():
+    """The producer's whole-window passes against the write limit applied record by record:
+    in each second a shard takes its waiting retries (oldest first), then that second's new
+    records in time order, up to 1,000; a throttled record retries at the next second and is
+    dropped after ``producer_max_attempts`` puts. Uneven keys put some shards far over the
+    limit for many seconds, so retries pile up and carry from window to window. Without
+    ledger rows the shards get the same records."""
+    from lambdasim.sim.ledger import DROPPED
+    from lambdasim.sim.streams.metrics import M_WRITE_THROTTLES
+
+    producer, shards, ledger, metrics, arrival = run_producer(full=True)
+    shard_of = ledger.view("shard")
+    written = {s: [] for s in range(4)}  # the reference: (id, written) in write order
+    waiting = {s: [] for s in range(4)}  # ids retrying at the next second, oldest first
+    attempts = np.ones(len(arrival), int)
+    dropped, throttles = {}, np.zeros(27)
+    for sec in range(25):
+        new = np.flatnonzero((arrival >= sec) & (arrival < sec + 1))
+        for s in range(4):
+            queue = [(i, float(sec)) for i in waiting[s]]
+            queue += [(int(i), float(arrival[i])) for i in new if shard_of[i] == s]
+            written[s] += queue[:1000]
+            waiting[s] = []
+            for i, _ in queue[1000:]:
+                throttles[sec] += 1
+                attempts[i] += 1
+                if attempts[i] > 4:
+                    dropped[i] = float(sec)
+                else:
+                    waiting[s].append(i)
+
+    assert max(len(w) for w in written.values()) > 11_000  # a hot shard, far over the limit
+    assert sum(map(len, waiting.values())) > 1000 and len(dropped) > 1000
+    for s, rec in enumerate(shards):
+        ids, times = zip(*written[s], strict=True)
+        assert np.array_equal(rec.cols["id"], ids)
+        assert np.array_equal(rec.cols["written"], times)
+        assert np.array_equal(rec.cols["arrival"], arrival[list(ids)])
+    assert np.array_equal(metrics.sums[M_WRITE_THROTTLES], throttles)
+    gone = np.flatnonzero(ledger.view("outcome") == DROPPED)
+    assert sorted(dropped) == gone.tolist()
+    assert np.array_equal(ledger.view("end")[gone], [dropped[i] for i in gone])
+    held = sorted(i for w in waiting.values() for i in w)
+    assert np.array_equal(np.sort(producer.held()), np.sort(arrival[held]))
+
+    lean, lean_shards, lean_ledger, lean_metrics, _ = run_producer(full=False)
+    for rec, lean_rec in zip(shards, lean_shards, strict=True):
+        for col in ("written", "arrival"):
+            assert np.array_equal(rec.cols[col], lean_rec.cols[col])
+    assert np.array_equal(lean_metrics.sums[M_WRITE_THROTTLES], throttles)
+    assert lean_ledger.counts[DROPPED] == len(dropped)
+    assert np.array_equal(lean.held(), producer.held())

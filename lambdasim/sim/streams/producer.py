@@ -64,11 +64,13 @@ class Producer:
         return self._shard_of[keys].astype(np.int64)
 
     def _offer(self, arrival: np.ndarray) -> tuple:
-        """New records arriving at ``arrival``: their keys, ledger ids and shards."""
+        """New records arriving at ``arrival``: their keys, ledger ids (None: the shards do
+        not keep them) and shards."""
         keys = self._keys(len(arrival))
         shard = self._shards(keys)
         first = self.ledger.offer(arrival, shard=shard, key=keys)
-        return keys, np.arange(first, first + len(arrival)), shard
+        ids = np.arange(first, first + len(arrival)) if "id" in self.columns else None
+        return keys, ids, shard
 
     def backlog(self, times: np.ndarray) -> None:
         """Records already in the stream (written at ``times`` < 0) when the mapping starts."""
@@ -205,10 +207,10 @@ def _first_fit(waiting: np.ndarray, shard: np.ndarray, cap: int, ns: int) -> tup
     count = np.bincount(shard, minlength=ns)
     if count.max(initial=0) <= cap:
         return waiting, _EMPTY, cap - count
-    order = np.argsort(_small(shard, ns), kind="stable")
-    rank = np.empty(len(shard), np.int64)
-    rank[order] = np.arange(len(shard)) - (np.cumsum(count) - count)[shard[order]]
-    ok = rank < cap
+    over = np.flatnonzero(count > cap)
+    ok = np.ones(len(shard), bool)  # all but the last count - cap of each shard over it
+    ok[_tails(np.argsort(_small(shard, ns), kind="stable"), np.cumsum(count)[over],
+              count[over] - cap)] = False
     return waiting[ok], waiting[~ok], np.maximum(cap - count, 0)
 
 
