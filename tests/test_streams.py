@@ -436,10 +436,11 @@ def test_counting_sorted_times_per_second_matches_binning_each():
     for times in cases:
         m = StreamMetrics(100, 0.0)
         m.count_sorted(M_OFFERED, times)
-        bins = len(m.sums[M_OFFERED])  # each time binned: its whole second, within the bins
+        offered = m.series(M_OFFERED)
+        bins = len(offered)  # each time binned: its whole second, within the bins
         each = np.bincount(np.clip(times.astype(np.int64), 0, bins - 1), minlength=bins)
-        assert np.array_equal(m.sums[M_OFFERED], each)
-        assert m.sums[M_OFFERED].sum() == len(times)
+        assert np.array_equal(offered, each)
+        assert offered.sum() == len(times)
 
 
 def run_producer(full: bool):
@@ -505,7 +506,7 @@ def test_the_producer_writes_each_shards_retries_first_then_its_new_records_up_t
         assert np.array_equal(rec.cols["id"], ids)
         assert np.array_equal(rec.cols["written"], times)
         assert np.array_equal(rec.cols["arrival"], arrival[list(ids)])
-    assert np.array_equal(metrics.sums[M_WRITE_THROTTLES], throttles)
+    assert np.array_equal(metrics.series(M_WRITE_THROTTLES), throttles)
     gone = np.flatnonzero(ledger.view("outcome") == DROPPED)
     assert sorted(dropped) == gone.tolist()
     assert np.array_equal(ledger.view("end")[gone], [dropped[i] for i in gone])
@@ -516,6 +517,6 @@ def test_the_producer_writes_each_shards_retries_first_then_its_new_records_up_t
     for rec, lean_rec in zip(shards, lean_shards, strict=True):
         for col in ("written", "arrival"):
             assert np.array_equal(rec.cols[col], lean_rec.cols[col])
-    assert np.array_equal(lean_metrics.sums[M_WRITE_THROTTLES], throttles)
+    assert np.array_equal(lean_metrics.series(M_WRITE_THROTTLES), throttles)
     assert lean_ledger.counts[DROPPED] == len(dropped)
     assert np.array_equal(lean.held(), producer.held())

@@ -27,8 +27,11 @@ class StreamMetrics:
     def __init__(self, horizon: float, warmup: float):
         n = int(math.ceil(horizon)) + 2
         self.warmup = warmup
-        self.sums = {k: np.zeros(n) for k in SUMS}
-        self.age_ms = np.full(n, np.nan)
+        self.sums = {k: np.zeros(n) for k in SUMS}  # added to a window at a time
+        # added to one event at a time: Python lists are cheaper per call (see ``series``)
+        self._scalar = {k: [0] * n for k in SUMS}
+        self._last = n - 1
+        self.age_ms = [math.nan] * n
         self.age_max = math.nan  # largest IteratorAge (seconds) at or after the warm-up
         #: billable activity at or after the warm-up (for the bill, not CloudWatch metrics)
         self.usage = {"get_records_calls": 0, "records_read": 0, "records_put": 0}
@@ -45,8 +48,11 @@ class StreamMetrics:
 
     def count(self, metric: str, t: float, n: float) -> None:
         """Add ``n`` to ``metric`` in the second of time ``t``."""
-        arr = self.sums[metric]
-        arr[min(max(int(t), 0), len(arr) - 1)] += n
+        self._scalar[metric][min(max(int(t), 0), self._last)] += n
+
+    def series(self, metric: str) -> np.ndarray:
+        """The per-second sums of ``metric``."""
+        return self.sums[metric] + self._scalar[metric]
 
     def count_sorted(self, metric: str, times: np.ndarray) -> None:
         """Add one to ``metric`` per time in ``times`` (ascending): a search per second
@@ -62,7 +68,7 @@ class StreamMetrics:
 
     def iterator_age(self, t: float, age_s: float) -> None:
         ms = age_s * 1e3
-        i = min(int(t), len(self.age_ms) - 1)
+        i = min(int(t), self._last)
         if not ms <= self.age_ms[i]:  # also when NaN
             self.age_ms[i] = ms
         if t >= self.warmup and not age_s <= self.age_max:
@@ -70,12 +76,13 @@ class StreamMetrics:
 
     def samples(self) -> list:
         """The series as (metric, statistic, times, values)."""
-        s = self.sums
-        t = np.arange(len(s[M_OFFERED]), dtype=float)
-        has_age = ~np.isnan(self.age_ms)
-        return [(M_OFFERED, "sum", t, s[M_OFFERED]),
-                (M_SUCCEEDED, "sum", t, s[M_SUCCEEDED]),
-                ("IteratorAge", "max", t[has_age], self.age_ms[has_age]),
-                (M_READ, "sum", t, s[M_READ]),
-                (M_WRITE_THROTTLES, "sum", t, s[M_WRITE_THROTTLES]),
-                (M_READ_THROTTLES, "sum", t, s[M_READ_THROTTLES])]
+        s = self.series
+        t = np.arange(self._last + 1, dtype=float)
+        age = np.array(self.age_ms)
+        has_age = ~np.isnan(age)
+        return [(M_OFFERED, "sum", t, s(M_OFFERED)),
+                (M_SUCCEEDED, "sum", t, s(M_SUCCEEDED)),
+                ("IteratorAge", "max", t[has_age], age[has_age]),
+                (M_READ, "sum", t, s(M_READ)),
+                (M_WRITE_THROTTLES, "sum", t, s(M_WRITE_THROTTLES)),
+                (M_READ_THROTTLES, "sum", t, s(M_READ_THROTTLES))]

@@ -114,5 +114,5 @@ class StreamSource:
         return SourceLog(
             self.name, self.spec.kind, self.spec.function, self.ledger, samples=m.samples(),
             stats={"iterator_age_max_s": float(m.age_max),
-                   "write_throttles": int(m.sums[M_WRITE_THROTTLES].sum())},
+                   "write_throttles": int(m.series(M_WRITE_THROTTLES).sum())},
             event_columns={"shard": "shard", "key": "partition_key"}, usage=self.usage())
