@@ -450,14 +450,14 @@ def run_producer(full: bool):
     from lambdasim.sim.streams.producer import Producer
     from lambdasim.sim.streams.shards import Settlements, ShardRecords, record_columns
 
-    spec = stream_scenario(25, shards=4, producer_max_attempts=4,
+    spec = stream_scenario(25, shards=4, producer_max_attempts=4, poison_rate=0.3,
                            keys={"distribution": "zipf", "count": 40, "exponent": 0.7},
                            workload={"pattern": "poisson", "rate_per_s": 4000,
                                      "record_bytes": 512}).sources[0]
     ledger = Ledger("s", 0.0, rows=full, columns={"shard": np.int64, "key": np.int64})
     metrics = StreamMetrics(25, 0.0)
     out = Settlements(ledger, metrics)
-    shards = [ShardRecords(i, record_columns(1, False, full), 86400.0, out) for i in range(4)]
+    shards = [ShardRecords(i, record_columns(1, True, full), 86400.0, out) for i in range(4)]
     rng = np.random.default_rng(21)
     producer = Producer(spec, shards, ledger, metrics, *rng.spawn(2))
     arrivals = []
@@ -499,6 +499,15 @@ def test_the_producer_writes_each_shards_retries_first_then_its_new_records_up_t
                 else:
                     waiting[s].append(i)
 
+    # poison: a window's draws, one per record written in it, in write order
+    poison_rng = np.random.default_rng(21).spawn(2)[1]
+    when = {i: t for w in written.values() for i, t in w}
+    poison = {}
+    for t0, t1 in [(0, 10), (10, 20), (20, 25)]:
+        order = sorted((i for i, t in when.items() if t0 <= t < t1),
+                       key=lambda i: (int(when[i]), i))
+        poison.update(zip(order, poison_rng.random(len(order)) < 0.3, strict=True))
+
     assert max(len(w) for w in written.values()) > 11_000  # a hot shard, far over the limit
     assert sum(map(len, waiting.values())) > 1000 and len(dropped) > 1000
     for s, rec in enumerate(shards):
@@ -506,6 +515,7 @@ def test_the_producer_writes_each_shards_retries_first_then_its_new_records_up_t
         assert np.array_equal(rec.cols["id"], ids)
         assert np.array_equal(rec.cols["written"], times)
         assert np.array_equal(rec.cols["arrival"], arrival[list(ids)])
+        assert np.array_equal(rec.cols["poison"], [poison[i] for i in ids])
     assert np.array_equal(metrics.series(M_WRITE_THROTTLES), throttles)
     gone = np.flatnonzero(ledger.view("outcome") == DROPPED)
     assert sorted(dropped) == gone.tolist()
@@ -515,7 +525,7 @@ def test_the_producer_writes_each_shards_retries_first_then_its_new_records_up_t
 
     lean, lean_shards, lean_ledger, lean_metrics, _ = run_producer(full=False)
     for rec, lean_rec in zip(shards, lean_shards, strict=True):
-        for col in ("written", "arrival"):
+        for col in ("written", "arrival", "poison"):
             assert np.array_equal(rec.cols[col], lean_rec.cols[col])
     assert np.array_equal(lean_metrics.series(M_WRITE_THROTTLES), throttles)
     assert lean_ledger.counts[DROPPED] == len(dropped)

@@ -6,15 +6,14 @@
   after which the record is ``dropped``. DynamoDB Streams have no shard write limit: the
   table's capacity governs.
 
-Each window of records is worked out with a few whole-window numpy passes: the shards are
-independent, so in each second a shard accepts its waiting retries first and then its new
-records in time order up to the limit, and only the records over the limit (the last ones of
-that shard's second) are looked at one by one.
+Each window of records is worked out with numpy passes a second at a time, the records
+grouped by shard (each shard's in order): the shards are independent, so a shard takes the
+first of its group of retries and then the first of its group of new records up to the
+limit, and the rest of both groups waits for the next second.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -24,10 +23,10 @@ from .metrics import M_OFFERED, M_WRITE_THROTTLES, StreamMetrics
 from .shards import ShardRecords, key_to_lane, key_to_shard
 
 _EMPTY = np.empty(0, np.int64)
-#: records waiting to retry a put: none
+#: records waiting to retry a put (grouped by shard, ``counts`` per shard): none
 _NO_CARRY = {"arrival": np.empty(0), "key": _EMPTY, "id": _EMPTY, "shard": _EMPTY,
-             "attempt": np.empty(0, np.int32)}
-_BLOCK = 1 << 17  # records grouped by shard at a time
+             "attempt": np.empty(0, np.int32), "counts": None}
+_BLOCK = 1 << 17  # records grouped by shard at a time where no write limit applies
 #: a key space this small gets a key -> shard table once twice its size has been hashed
 #: (a gather instead of the hash's passes; the same shards)
 TABLE_KEYS = 1 << 22
@@ -49,8 +48,10 @@ class Producer:
         self._shard_of: np.ndarray | None = None  # key -> shard, once worth building
         self._poison_rng = poison_rng
         self.carry: dict | None = None  # records waiting to retry a throttled put
-        # the columns ``_write`` reads besides written, arrival and shard
-        self._write_extra = (("id",) if "id" in self.columns else ()) + (
+        # the columns ``_write`` reads besides arrival and shard (ids also give the write
+        # order that poison is drawn in)
+        self._write_extra = (("id",) if "id" in self.columns or "poison" in self.columns
+                             else ()) + (
             ("key",) if "lane" in self.columns or self.poison_key is not None else ())
 
     def _shards(self, keys: np.ndarray) -> np.ndarray:
@@ -69,14 +70,14 @@ class Producer:
         keys = self._keys(len(arrival))
         shard = self._shards(keys)
         first = self.ledger.offer(arrival, shard=shard, key=keys)
-        ids = np.arange(first, first + len(arrival)) if "id" in self.columns else None
+        ids = np.arange(first, first + len(arrival)) if "id" in self._write_extra else None
         return keys, ids, shard
 
     def backlog(self, times: np.ndarray) -> None:
         """Records already in the stream (written at ``times`` < 0) when the mapping starts."""
         keys, ids, shard = self._offer(times)
-        self._write({"written": times, "arrival": times, "key": keys, "id": ids,
-                     "shard": shard})
+        pool = {"arrival": times, "key": keys, "id": ids, "shard": shard}
+        self._write(pool, _blocks(shard, self.nshards))
 
     def produce(self, times: np.ndarray, t0: float, t1: float) -> None:
         """A window ``[t0, t1)`` of records from the producer."""
@@ -87,8 +88,8 @@ class Producer:
         # no write limit, or nothing to retry and too few records for any shard to go over it
         # in any second: every record is written when it arrives
         if self.write_cap is None or (self.carry is None and len(times) <= self.write_cap):
-            self._write({"written": times, "arrival": times, "key": keys, "id": ids,
-                         "shard": shard})
+            pool = {"arrival": times, "key": keys, "id": ids, "shard": shard}
+            self._write(pool, _blocks(shard, self.nshards))
         else:
             self._put(times, keys, ids, shard, t0, t1)
 
@@ -101,8 +102,9 @@ class Producer:
         start of the next second, ahead of that second's new records.
 
         Pool positions are the waiting retries (``carry``) first, then the new records; keys
-        and ids are kept only if the shards keep them (without ledger rows the ledger only
-        counts the records given up on)."""
+        and ids are kept only if needed (without ledger rows the ledger only counts the
+        records given up on). A second's new records are sorted by shard and the retries are
+        kept so, so what each shard takes is the head of its group."""
         cap, ns = self.write_cap, self.nshards
         carry = self.carry or _NO_CARRY
         nc = len(carry["arrival"])
@@ -110,89 +112,101 @@ class Producer:
                "attempt": np.ones(len(times), np.int32)}
         keep = ("arrival", "shard", "attempt", *self._write_extra)
         pool = {k: np.concatenate([carry[k], new[k]]) for k in keep}
-        written = pool["written"] = np.concatenate([np.zeros(nc), times])
-        secs = np.arange(math.floor(t0), math.ceil(t1))
+        secs = np.arange(math.floor(t0), math.ceil(t1)).tolist()
         bounds = np.append(np.searchsorted(times, secs), len(times)).tolist()
-        # each second's new records per shard (a second's records are one slice of them)
-        counts = np.stack([np.bincount(shard[lo:hi], minlength=ns)
-                           for lo, hi in itertools.pairwise(bounds)], axis=1)
-        if nc == 0 and counts.max(initial=0) <= cap:  # nothing retries, nothing goes over
-            self._write(pool)
-            return
-        full = np.full(ns, cap)  # room per shard with nothing waiting
-        waiting = np.arange(nc)  # pool positions retrying at the next second
-        accepted, dropped = [], []
-        for k, sec in enumerate(secs):
-            lo, hi = bounds[k], bounds[k + 1]
-            fresh = np.arange(nc + lo, nc + hi)
-            w_ok, w_rej, room = waiting, _EMPTY, full
-            if len(waiting):
-                written[waiting] = sec
-                w_ok, w_rej, room = _first_fit(waiting, pool["shard"][waiting], cap, ns)
-            over = np.flatnonzero(counts[:, k] > room)
-            if not len(over) and not len(w_rej):
-                accepted.append(np.concatenate([waiting, fresh]) if len(waiting) else fresh)
-                waiting = _EMPTY
-                continue
-            # the second's new records sorted by shard: the last r of each shard over its room
-            by_shard = np.argsort(_small(shard[lo:hi], ns), kind="stable")
-            r = counts[over, k] - room[over]
-            cut = np.zeros(hi - lo, bool)
-            cut[_tails(by_shard, np.cumsum(counts[:, k])[over], r)] = True
-            accepted.append(np.concatenate([w_ok, fresh[~cut]]))
-            rej = np.concatenate([w_rej, fresh[cut]])  # the new ones in position order
-            self.metrics.count(M_WRITE_THROTTLES, sec, len(rej))
-            pool["attempt"][rej] += 1
-            out = pool["attempt"][rej] > self.max_attempts
-            dropped.append(rej[out])
-            waiting = rej[~out]
-        gone = np.concatenate(dropped) if dropped else _EMPTY
-        if len(gone):  # the producer gave up on them
-            self.ledger.settle(pool["id"][gone] if "id" in pool else gone,
-                               pool["arrival"][gone], DROPPED, written[gone],
+        waiting, wc = np.arange(nc), carry["counts"]  # the retries, grouped; per shard
+        if wc is None:
+            wc = np.zeros(ns, np.int64)
+        taken, gone, gone_at = [], [], []
+        for sec, lo, hi in zip(secs, bounds[:-1], bounds[1:], strict=True):
+            fresh = nc + lo + np.argsort(_small(shard[lo:hi], ns), kind="stable")
+            fc = np.bincount(shard[lo:hi], minlength=ns)
+            w_take = np.minimum(wc, cap)
+            f_take = np.minimum(fc, cap - w_take)
+            w_ok, w_rej = _heads(waiting, wc, w_take)
+            f_ok, f_rej = _heads(fresh, fc, f_take)
+            taken.append((sec, w_ok, f_ok, w_take, f_take))
+            rej, wc = _merge(w_rej, wc - w_take, f_rej, fc - f_take)
+            if len(rej):
+                self.metrics.count(M_WRITE_THROTTLES, sec, len(rej))
+                attempt = pool["attempt"]
+                attempt[rej] += 1
+                out = attempt[rej] > self.max_attempts
+                if out.any():  # given up on: a retry's last put was now, a new one's on arrival
+                    g = rej[out]
+                    gone.append(g)
+                    gone_at.append(np.where(g < nc + lo, float(sec), pool["arrival"][g]))
+                    wc = wc - np.bincount(pool["shard"][g], minlength=ns)
+                    rej = rej[~out]
+            waiting = rej
+        if gone:  # the producer gave up on them
+            g = np.concatenate(gone)
+            self.ledger.settle(pool["id"][g] if "id" in self.columns else g,
+                               pool["arrival"][g], DROPPED, np.concatenate(gone_at),
                                reason=Reason.PUT_THROTTLED)
-        self.carry = {k: pool[k][waiting] for k in keep} if len(waiting) else None
-        self._write(pool, np.concatenate(accepted) if accepted else _EMPTY)
+        self.carry = (dict({k: pool[k][waiting] for k in keep}, counts=wc) if len(waiting)
+                      else None)
+        self._write(pool, taken)
 
-    def _write(self, pool: dict, acc: np.ndarray | None = None) -> None:
-        """Append the accepted records (``pool`` positions ``acc`` in write order; None: all)
-        to their shards, each shard's records in write order. Records are grouped by shard a
-        block at a time, so the gathers stay within the processor's cache."""
-        n = len(pool["shard"]) if acc is None else len(acc)
-        names = ["written", "arrival"] + (["id"] if "id" in self.columns else [])
-        poison = None
-        if "poison" in self.columns:
-            poison = (self._poison_rng.random(n) < self.poison_rate if self.poison_rate > 0
-                      else np.zeros(n, bool))  # drawn in write order
-        parts: list[list] = [[] for _ in self.shards]
-        for b0 in range(0, n, _BLOCK):
-            at = np.arange(b0, min(n, b0 + _BLOCK)) if acc is None else acc[b0:b0 + _BLOCK]
-            shard = pool["shard"][at]
-            order = None
-            if self.nshards > 1:
-                order = np.argsort(_small(shard, self.nshards), kind="stable")
-                at = at[order]
-            cols = {k: pool[k][at] for k in names}
-            self.metrics.tally_times("records_put", cols["written"])  # billed PUTs
-            cols["done"] = np.zeros(len(at), bool)
-            if "lane" in self.columns or self.poison_key is not None:
-                keys = pool["key"][at]
-            if "lane" in self.columns:
-                cols["lane"] = key_to_lane(keys, self.lanes).astype(np.int16)
-            if poison is not None:
-                p = poison[b0:b0 + _BLOCK]
-                cols["poison"] = (p if order is None else p[order]) | (
-                    keys == self.poison_key if self.poison_key is not None else False)
-            if order is None:
-                parts[0].append(cols)
-                continue
-            cuts = np.cumsum(np.bincount(shard, minlength=self.nshards)).tolist()
-            for i, lo, hi in zip(range(self.nshards), [0] + cuts[:-1], cuts, strict=True):
-                if hi > lo:
-                    parts[i].append({k: v[lo:hi] for k, v in cols.items()})
-        for s, p in zip(self.shards, parts, strict=True):
-            if p:
-                s.append(p)
+    def _write(self, pool: dict, taken) -> None:
+        """Append the records taken to their shards. ``taken`` holds, chunk by chunk (a
+        second, or a block of records where no limit applies), ``(second, retries, new,
+        retries per shard, new per shard)``: ``pool`` positions grouped by shard. A shard
+        gets, chunk by chunk, its retries (written at the second's start) and then its new
+        records (written on arrival)."""
+        if not taken:
+            return
+        took = np.stack([w + f for _, _, _, w, f in taken], axis=1)  # per shard and chunk
+        total = took.sum(axis=1)
+        # where each (shard, chunk) run starts in the output, grouped by shard
+        at = (np.cumsum(total) - total)[:, None] + np.cumsum(took, axis=1) - took
+        n = int(total.sum())
+        names = ["arrival"] + (["id"] if "id" in self.columns else []) + (
+            ["key"] if "key" in self._write_extra else [])
+        cols = {k: np.empty(n, pool[k].dtype) for k in names}
+        written = np.empty(n)
+        poison = np.zeros(n, bool) if "poison" in self.columns else None
+        u = (self._poison_rng.random(n) if poison is not None and self.poison_rate > 0
+             else None)  # drawn in write order
+        o = 0
+        for k, (sec, w_ok, f_ok, w_take, f_take) in enumerate(taken):
+            dw, df = _runs(at[:, k], w_take), _runs(at[:, k] + w_take, f_take)
+            for c in names:
+                cols[c][dw] = pool[c][w_ok]
+                cols[c][df] = pool[c][f_ok]
+            if len(dw):
+                written[dw] = sec
+            written[df] = cols["arrival"][df]
+            if u is not None:  # write order: the order the records were first put in
+                src, dst = np.concatenate([w_ok, f_ok]), np.concatenate([dw, df])
+                poison[dst] = u[o + _rank(pool["id"][src])] < self.poison_rate
+                o += len(src)
+        cols["written"] = written
+        self.metrics.tally_times("records_put", written)  # billed PUTs
+        cols["done"] = np.zeros(n, bool)
+        keys = cols.pop("key", None)
+        if "lane" in self.columns:
+            cols["lane"] = key_to_lane(keys, self.lanes).astype(np.int16)
+        if poison is not None:
+            cols["poison"] = poison | (keys == self.poison_key if self.poison_key is not None
+                                       else False)
+        cuts = np.cumsum(total).tolist()
+        for rec, lo, hi in zip(self.shards, [0] + cuts[:-1], cuts, strict=True):
+            if hi > lo:
+                rec.append([{k: v[lo:hi] for k, v in cols.items()}])
+
+
+def _blocks(shard: np.ndarray, ns: int) -> list:
+    """Records all written on arrival, as ``Producer._write`` takes them: blocks of
+    positions grouped by shard (a block at a time, so sorting stays within the processor's
+    cache)."""
+    out = []
+    for b0 in range(0, len(shard), _BLOCK):
+        s = shard[b0:b0 + _BLOCK]
+        grouped = b0 + np.argsort(_small(s, ns), kind="stable")
+        out.append((None, _EMPTY, grouped, np.zeros(ns, np.int64),
+                    np.bincount(s, minlength=ns)))
+    return out
 
 
 def _small(shard: np.ndarray, n: int) -> np.ndarray:
@@ -201,21 +215,35 @@ def _small(shard: np.ndarray, n: int) -> np.ndarray:
     return shard.astype(np.uint8 if n <= 256 else np.int16)
 
 
-def _first_fit(waiting: np.ndarray, shard: np.ndarray, cap: int, ns: int) -> tuple:
-    """The waiting retries go first: each shard takes its first ``cap`` (in order). Returns
-    (accepted, throttled, room left per shard)."""
-    count = np.bincount(shard, minlength=ns)
-    if count.max(initial=0) <= cap:
-        return waiting, _EMPTY, cap - count
-    over = np.flatnonzero(count > cap)
-    ok = np.ones(len(shard), bool)  # all but the last count - cap of each shard over it
-    ok[_tails(np.argsort(_small(shard, ns), kind="stable"), np.cumsum(count)[over],
-              count[over] - cap)] = False
-    return waiting[ok], waiting[~ok], np.maximum(cap - count, 0)
+def _heads(items: np.ndarray, counts: np.ndarray, take: np.ndarray) -> tuple:
+    """Items grouped by shard (``counts`` per shard): each group's first ``take`` and the
+    rest, both still grouped."""
+    if np.array_equal(take, counts):
+        return items, _EMPTY
+    rank = np.arange(len(items)) - np.repeat(np.cumsum(counts) - counts, counts)
+    head = rank < np.repeat(take, counts)
+    return items[head], items[~head]
 
 
-def _tails(sorted_pos: np.ndarray, ends: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """The last ``r[i]`` entries of ``sorted_pos`` before ``ends[i]``, for every i."""
-    total = int(r.sum())
-    idx = np.repeat(ends - r, r) + (np.arange(total) - np.repeat(np.cumsum(r) - r, r))
-    return sorted_pos[idx]
+def _rank(x: np.ndarray) -> np.ndarray:
+    """Each value's place in ``x`` sorted."""
+    rank = np.empty(len(x), np.int64)
+    rank[np.argsort(x, kind="stable")] = np.arange(len(x))
+    return rank
+
+
+def _runs(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Positions ``starts[i], starts[i] + 1, ...`` ``counts[i]`` of them, for every i."""
+    return np.arange(int(counts.sum())) + np.repeat(starts - (np.cumsum(counts) - counts),
+                                                    counts)
+
+
+def _merge(a: np.ndarray, ca: np.ndarray, b: np.ndarray, cb: np.ndarray) -> tuple:
+    """Two arrays grouped by shard (``ca``, ``cb`` per shard) merged group by group, ``a``'s
+    first: (merged, counts)."""
+    total = ca + cb
+    start = np.cumsum(total) - total
+    out = np.empty(len(a) + len(b), a.dtype)
+    out[_runs(start, ca)] = a
+    out[_runs(start + ca, cb)] = b
+    return out, total
