@@ -193,7 +193,7 @@ class Producer:
         cuts = np.cumsum(total).tolist()
         for rec, lo, hi in zip(self.shards, [0] + cuts[:-1], cuts, strict=True):
             if hi > lo:
-                rec.append([{k: v[lo:hi] for k, v in cols.items()}])
+                rec.append({k: v[lo:hi] for k, v in cols.items()})
 
 
 def _blocks(shard: np.ndarray, ns: int) -> list:

@@ -109,9 +109,9 @@ class ShardRecords:
         """Global position after the last record written."""
         return self.base + len(self.cols["written"])
 
-    def append(self, parts: list[dict]) -> None:
-        """Append records: ``parts``, each a dict of columns, in write order."""
-        self.cols = {k: np.concatenate([v] + [p[k] for p in parts]) for k, v in self.cols.items()}
+    def append(self, cols: dict) -> None:
+        """Append records (a dict of columns), in write order."""
+        self.cols = {k: np.concatenate([v, cols[k]]) for k, v in self.cols.items()}
 
     def compact(self, low: int) -> None:
         """Forget the records before global position ``low`` (all settled)."""
