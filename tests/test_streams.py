@@ -272,13 +272,15 @@ def test_histogram_detail_matches_full_detail(warmup):
 
 
 def test_producer_groups_records_by_shard_in_write_order_across_blocks(monkeypatch):
-    """The producer groups a window's accepted records by shard a block at a time; with
-    several blocks per window every shard must still hold its records in write order, with
-    their ids, lanes and keys, exactly as one stable sort of the window would give."""
+    """Where no write limit applies (DynamoDB) the producer groups a window's records by
+    shard a block at a time; with several blocks per window every shard must still hold its
+    records in write order, with their ids, lanes, keys and poison, exactly as one stable sort
+    of the window would give."""
     from lambdasim.sim.streams import producer
 
     monkeypatch.setattr(producer, "_BLOCK", 1000)  # many blocks per 10-s window
-    sc = stream_scenario(30, 0, shards=5, parallelization_factor=2, poison_rate=0.001,
+    sc = stream_scenario(30, 0, kind="dynamodb", shards=5, parallelization_factor=2,
+                         poison_rate=0.001,
                          report_batch_item_failures=True, max_retry_attempts=1,
                          workload={"pattern": "poisson", "rate_per_s": 4000})
     small = ls.simulate(sc, seed=21).events
