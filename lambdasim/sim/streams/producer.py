@@ -170,12 +170,14 @@ class Producer:
              else None)  # drawn in write order
         o = 0
         for k, (sec, w_ok, f_ok, w_take, f_take) in enumerate(taken):
-            dw, df = _runs(at[:, k], w_take), _runs(at[:, k] + w_take, f_take)
-            for c in names:
-                cols[c][dw] = pool[c][w_ok]
-                cols[c][df] = pool[c][f_ok]
-            if len(dw):
+            dw, df = _EMPTY, _runs(at[:, k] + w_take, f_take)
+            if len(w_ok):
+                dw = _runs(at[:, k], w_take)
                 written[dw] = sec
+                for c in names:
+                    cols[c][dw] = pool[c][w_ok]
+            for c in names:
+                cols[c][df] = pool[c][f_ok]
             written[df] = cols["arrival"][df]
             if u is not None:  # write order: the order the records were first put in
                 src, dst = np.concatenate([w_ok, f_ok]), np.concatenate([dw, df])
@@ -203,7 +205,8 @@ def _blocks(shard: np.ndarray, ns: int) -> list:
     out = []
     for b0 in range(0, len(shard), _BLOCK):
         s = shard[b0:b0 + _BLOCK]
-        grouped = b0 + np.argsort(_small(s, ns), kind="stable")
+        grouped = b0 + (np.argsort(_small(s, ns), kind="stable") if ns > 1
+                        else np.arange(len(s)))
         out.append((None, _EMPTY, grouped, np.zeros(ns, np.int64),
                     np.bincount(s, minlength=ns)))
     return out
