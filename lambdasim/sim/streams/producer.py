@@ -23,9 +23,9 @@ from .metrics import M_OFFERED, M_WRITE_THROTTLES, StreamMetrics
 from .shards import ShardRecords, key_to_lane, key_to_shard
 
 _EMPTY = np.empty(0, np.int64)
-#: records waiting to retry a put (grouped by shard, ``counts`` per shard): none
+#: records waiting to retry a put: none (a carry is grouped by shard, with ``counts`` per shard)
 _NO_CARRY = {"arrival": np.empty(0), "key": _EMPTY, "id": _EMPTY, "shard": _EMPTY,
-             "attempt": np.empty(0, np.int32), "counts": None}
+             "attempt": np.empty(0, np.int32)}
 _BLOCK = 1 << 17  # records grouped by shard at a time where no write limit applies
 #: a key space this small gets a key -> shard table once twice its size has been hashed
 #: (a gather instead of the hash's passes; the same shards)
@@ -75,9 +75,7 @@ class Producer:
 
     def backlog(self, times: np.ndarray) -> None:
         """Records already in the stream (written at ``times`` < 0) when the mapping starts."""
-        keys, ids, shard = self._offer(times)
-        pool = {"arrival": times, "key": keys, "id": ids, "shard": shard}
-        self._write(pool, _blocks(shard, self.nshards))
+        self._write_on_arrival(times, *self._offer(times))
 
     def produce(self, times: np.ndarray, t0: float, t1: float) -> None:
         """A window ``[t0, t1)`` of records from the producer."""
@@ -88,10 +86,14 @@ class Producer:
         # no write limit, or nothing to retry and too few records for any shard to go over it
         # in any second: every record is written when it arrives
         if self.write_cap is None or (self.carry is None and len(times) <= self.write_cap):
-            pool = {"arrival": times, "key": keys, "id": ids, "shard": shard}
-            self._write(pool, _blocks(shard, self.nshards))
+            self._write_on_arrival(times, keys, ids, shard)
         else:
             self._put(times, keys, ids, shard, t0, t1)
+
+    def _write_on_arrival(self, times, keys, ids, shard) -> None:
+        """Records that no write limit holds back: each written when it arrives."""
+        pool = {"arrival": times, "key": keys, "id": ids, "shard": shard}
+        self._write(pool, _blocks(shard, self.nshards))
 
     def held(self) -> np.ndarray:
         """Arrival times of the records waiting to retry a put."""
@@ -114,9 +116,8 @@ class Producer:
         pool = {k: np.concatenate([carry[k], new[k]]) for k in keep}
         secs = np.arange(math.floor(t0), math.ceil(t1)).tolist()
         bounds = np.append(np.searchsorted(times, secs), len(times)).tolist()
-        waiting, wc = np.arange(nc), carry["counts"]  # the retries, grouped; per shard
-        if wc is None:
-            wc = np.zeros(ns, np.int64)
+        waiting = np.arange(nc)  # the retries, grouped by shard, and how many per shard
+        wc = carry["counts"] if nc else np.zeros(ns, np.int64)
         taken, gone, gone_at = [], [], []
         for sec, lo, hi in zip(secs, bounds[:-1], bounds[1:], strict=True):
             fresh = nc + lo + np.argsort(_small(shard[lo:hi], ns), kind="stable")
@@ -223,7 +224,7 @@ def _heads(items: np.ndarray, counts: np.ndarray, take: np.ndarray) -> tuple:
     rest, both still grouped."""
     if np.array_equal(take, counts):
         return items, _EMPTY
-    rank = np.arange(len(items)) - np.repeat(np.cumsum(counts) - counts, counts)
+    rank = _runs(np.zeros_like(counts), counts)  # each item's place in its group
     head = rank < np.repeat(take, counts)
     return items[head], items[~head]
 
