@@ -12,6 +12,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 CORE_STAMP := $(VENV)/.installed-core
 ALL_STAMP := $(VENV)/.installed-all
+# setup.py compiles the simulation's hot modules with mypyc, into C extensions beside their
+# sources (lambdasim/sim/*.so): any change to lambdasim/sim rebuilds them (about a minute)
+BUILT_STAMP := $(VENV)/.built
 APP_PORT ?= 8866
 # The app starts a kernel (~235 MB) per open page. A kernel whose page is closed (no browser
 # connected) and idle for APP_CULL_IDLE_S seconds is shut down, checked every
@@ -24,7 +27,7 @@ VOILA_FLAGS := --MappingKernelManager.cull_idle_timeout=$(APP_CULL_IDLE_S) \
 	--MappingKernelManager.cull_connected=False \
 	--MappingKernelManager.cull_busy=False
 
-.PHONY: demo test lint lab notebooks app app-screenshot voila-flags bench clean
+.PHONY: demo test lint lab notebooks app app-screenshot voila-flags bench pure clean
 
 $(PY):
 	@echo "==> creating the virtual environment $(VENV) ($(PYTHON) -m venv)"
@@ -36,19 +39,24 @@ $(CORE_STAMP): pyproject.toml | $(PY)
 	@echo "==> installing lambdasim and what the demo needs (SimPy, NumPy, pandas, matplotlib,"
 	@echo "    ...; about a minute the first time)"
 	$(PIP) install -e .
-	@touch $@
+	@touch $@ $(BUILT_STAMP)
 
 $(ALL_STAMP): pyproject.toml | $(PY)
 	@echo "==> installing lambdasim with every extra, .[all] (JupyterLab, Voila, Dask, pytest,"
 	@echo "    Playwright, ...; a few minutes the first time)"
 	$(PIP) install -e ".[all]"
-	@touch $@ $(CORE_STAMP)
+	@touch $@ $(CORE_STAMP) $(BUILT_STAMP)
 
-demo: $(CORE_STAMP)  ## run the default scenario, print its summary, write out/demo/overview.png
+$(BUILT_STAMP): setup.py $(wildcard lambdasim/sim/*.py) | $(CORE_STAMP)
+	@echo "==> compiling lambdasim's hot modules (mypyc; LAMBDASIM_COMPILE=0: plain Python)"
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+demo: $(CORE_STAMP) $(BUILT_STAMP)  ## run the default scenario, print its summary, write out/demo/overview.png
 	@echo "==> lambdasim demo --out out/demo"
 	$(VENV)/bin/lambdasim demo --out out/demo
 
-lint: $(ALL_STAMP)  ## ruff on the package, the tests and the benchmarks
+lint: $(ALL_STAMP) $(BUILT_STAMP)  ## ruff on the package, the tests and the benchmarks
 	@echo "==> lint (ruff)"
 	$(VENV)/bin/ruff check lambdasim tests benchmarks
 
@@ -63,18 +71,18 @@ test: lint  ## lint, unit and theory tests, and the notebooks (nbval)
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest tests notebooks -n auto --dist loadfile --no-loadscope-reorder --nbval-lax \
 		--nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider
 
-lab: $(ALL_STAMP)  ## open JupyterLab on the tutorial notebooks
+lab: $(ALL_STAMP) $(BUILT_STAMP)  ## open JupyterLab on the tutorial notebooks
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # explorer.ipynb is left out: it is the app, committed without outputs (its widgets live
 # only in a running kernel, and saved widget state would only go stale)
-notebooks: $(ALL_STAMP)  ## re-execute the tutorial notebooks in place, outputs included
+notebooks: $(ALL_STAMP) $(BUILT_STAMP)  ## re-execute the tutorial notebooks in place, outputs included
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 		$(filter-out notebooks/explorer.ipynb,$(wildcard notebooks/*.ipynb))
 
 # the notebook is trusted first (it has no outputs; this only stops Voila logging "Notebook
 # explorer.ipynb is not trusted" on every visit)
-app: $(ALL_STAMP)  ## serve the explorer as a web page (Voila) on 127.0.0.1:$(APP_PORT)
+app: $(ALL_STAMP) $(BUILT_STAMP)  ## serve the explorer as a web page (Voila) on 127.0.0.1:$(APP_PORT)
 	@$(VENV)/bin/jupyter trust notebooks/explorer.ipynb >/dev/null
 	@echo "lambdasim explorer: open http://127.0.0.1:$(APP_PORT)/ (Ctrl-C stops it; the kernel of a"
 	@echo "closed page is shut down after $(APP_CULL_IDLE_S) s idle)"
@@ -84,12 +92,15 @@ app: $(ALL_STAMP)  ## serve the explorer as a web page (Voila) on 127.0.0.1:$(AP
 voila-flags:  ## print the flags `make app` gives Voila (tests/test_app.py uses them)
 	@echo $(VOILA_FLAGS)
 
-app-screenshot: $(ALL_STAMP)  ## docs/explorer.png: the app in headless Chromium (tests/test_app.py)
+app-screenshot: $(ALL_STAMP) $(BUILT_STAMP)  ## docs/explorer.png: the app in headless Chromium (tests/test_app.py)
 	LAMBDASIM_APP_SCREENSHOT=docs/explorer.png $(PY) -m pytest tests/test_app.py -q \
 		-p no:cacheprovider
 
-bench: $(ALL_STAMP)  ## speed benchmarks (ratios against baselines run in the same process)
+bench: $(ALL_STAMP) $(BUILT_STAMP)  ## speed benchmarks (ratios against baselines run in the same process)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
-clean:
-	rm -rf $(VENV) out .pytest_cache
+pure:  ## delete the compiled modules: lambdasim/sim runs as plain Python (until rebuilt)
+	rm -f lambdasim/sim/*.so lambdasim_sim__mypyc*.so $(BUILT_STAMP)
+
+clean: pure
+	rm -rf $(VENV) out .pytest_cache build

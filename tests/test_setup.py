@@ -123,6 +123,7 @@ def test_a_second_make_demo_installs_nothing(tmp_path):
     (venv_dir / "bin").mkdir(parents=True)
     (venv_dir / "bin" / "python").touch()
     (venv_dir / ".installed-core").touch()
+    (venv_dir / ".built").touch()  # the compiled modules, built by that install
     demo = make_dry("demo", VENV=str(venv_dir))
     assert "pip install" not in demo and "-m venv" not in demo
     assert "lambdasim demo" in demo
@@ -135,3 +136,19 @@ def test_a_second_make_demo_installs_nothing(tmp_path):
     for stamp in (".installed-core", ".installed-all"):
         os.utime(venv_dir / stamp, (old, old))
     assert "pip install -e ." in make_dry("demo", VENV=str(venv_dir))
+
+
+def test_a_change_to_the_sim_layer_compiles_again_without_installing_the_rest(tmp_path):
+    """The compiled modules are rebuilt (no dependencies installed) once a module of
+    lambdasim/sim is newer than the build's stamp, and not before."""
+    venv_dir = tmp_path / "venv"
+    (venv_dir / "bin").mkdir(parents=True)
+    (venv_dir / "bin" / "python").touch()
+    for stamp in (".installed-core", ".installed-all", ".built"):
+        (venv_dir / stamp).touch()
+    assert "pip install" not in make_dry("demo", VENV=str(venv_dir))
+    old = (ROOT / "lambdasim" / "sim" / "clock.py").stat().st_mtime - 60
+    os.utime(venv_dir / ".built", (old, old))
+    demo = make_dry("demo", VENV=str(venv_dir))
+    assert f"{venv_dir}/bin/python -m pip install --no-deps -e ." in demo
+    assert ".[all]" not in demo

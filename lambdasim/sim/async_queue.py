@@ -21,6 +21,7 @@ Event. The caller hands the event to Lambda's internal queue and gets 202 at onc
 from __future__ import annotations
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from ..spec.distributions import uniforms
 from .caller import Caller
@@ -28,6 +29,7 @@ from .ledger import DROPPED, FAILED, SUCCEEDED, Reason
 from .permissions import refusal
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests subclass it
 class AsyncSource(Caller):
     extra_columns = {"enqueued": float, "throttled": np.int32, "errors": np.int32}
     event_columns = {"enqueued": "enqueued_s"}

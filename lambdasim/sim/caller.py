@@ -10,6 +10,7 @@ from __future__ import annotations
 from itertools import chain
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from ..spec.pricing import chunks
 from .clock import Feeder
@@ -18,6 +19,7 @@ from .log import SourceLog
 from .source import Context
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests subclass it
 class Caller:
     """Base of the sync and async paths: one Invoke call per event."""
 

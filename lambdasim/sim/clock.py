@@ -24,6 +24,7 @@ from itertools import count
 
 import numpy as np
 import simpy
+from mypy_extensions import mypyc_attr
 
 WINDOW_S = 10.0  # arrivals are drawn this many simulated seconds at a time
 JOIN_BELOW = 1024  # per-event sources join sparse windows until they hold this many arrivals
@@ -34,6 +35,7 @@ BUCKET_S, BUCKET_MIN_S, BUCKET_MAX_S = 0.01, 1e-4, 100.0
 FILL_LOW, FILL_HIGH = 3, 48
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests subclass it
 class Clock:
     """A calendar of callbacks on a SimPy environment; ``now`` is the simulated time.
 
@@ -168,10 +170,10 @@ class Clock:
 
     def _shelve(self) -> None:
         """Put the sorted bucket's remaining callbacks back with the others."""
-        rest = self._cur[self._ci:]
-        if rest:
-            self._buckets[self._cb] = rest
-            heappush(self._order, self._cb)
+        rest, cb = self._cur[self._ci:], self._cb
+        if rest and cb is not None:
+            self._buckets[cb] = rest
+            heappush(self._order, cb)
         self._cur, self._ci, self._cb = [], 0, None
 
     def _regrid(self, factor: float) -> None:
@@ -198,7 +200,8 @@ class Timer:
     __slots__ = ("clock", "fn", "due", "_gen")
 
     def __init__(self, clock: Clock, fn):
-        self.clock, self.fn, self.due, self._gen = clock, fn, None, 0
+        self.clock, self.fn, self._gen = clock, fn, 0
+        self.due: float | None = None
 
     def set(self, t: float) -> None:
         self._gen += 1

@@ -33,8 +33,9 @@ class Throttle(IntEnum):
         return THROTTLE_REASONS[self]
 
 
-#: what an admitted invocation runs on (plain ints: this is the hot path)
-PROVISIONED, WARM, COLD = 0, 1, 2
+#: what an admitted invocation runs on, or THROTTLED + the :class:`Throttle` reason why it was
+#: not admitted (plain ints: this is the hot path)
+PROVISIONED, WARM, COLD, THROTTLED = 0, 1, 2, 3
 
 
 class ScalingBucket:
@@ -83,22 +84,22 @@ class Admission:
         self.reserved, self.pool, self.scaling = reserved, pool, scaling
         self.busy = 0  # invocations in flight
 
-    def acquire(self, now: float, provisioned_idle: bool, warm_idle: bool) -> int | Throttle:
+    def acquire(self, now: float, provisioned_idle: bool, warm_idle: bool) -> int:
         """Admit one invocation now (``PROVISIONED``, ``WARM`` or ``COLD``), or say why not
-        (a :class:`Throttle`)."""
+        (``THROTTLED`` + a :class:`Throttle`)."""
         if provisioned_idle:
             self.busy += 1
             return PROVISIONED
         reserved = self.reserved
         if reserved is not None:
             if self.busy >= reserved:
-                return Throttle.RESERVED
+                return THROTTLED + Throttle.RESERVED
         elif self.pool.in_use >= self.pool.size:
-            return Throttle.ACCOUNT
+            return THROTTLED + Throttle.ACCOUNT
         if warm_idle:
             grant = WARM
         elif self.scaling is not None and not self.scaling.take(now):
-            return Throttle.SCALING
+            return THROTTLED + Throttle.SCALING
         else:
             grant = COLD
         if reserved is None:

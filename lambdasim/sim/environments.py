@@ -40,7 +40,7 @@ class Environments:
             while idle and idle[0][1] + ka <= now:
                 self.deaths.append(idle.popleft()[1] + ka)
             return
-        keep = deque()
+        keep: deque[list] = deque()
         while idle and idle[0][1] + ka <= now:  # past the nominal timeout: check each lag
             rec = idle.popleft()
             if rec[2] is None:  # its reclaim lag, drawn once it is due

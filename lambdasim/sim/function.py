@@ -14,13 +14,23 @@ import numpy as np
 from ..spec.distributions import sampler, uniforms
 from ..spec.function import FunctionSpec
 from .clock import Clock
-from .concurrency import COLD, PROVISIONED, WARM, Admission, Pool, ScalingBucket, Throttle
+from .concurrency import (
+    COLD,
+    PROVISIONED,
+    THROTTLED,
+    WARM,
+    Admission,
+    Pool,
+    ScalingBucket,
+    Throttle,
+)
 from .environments import Environments
 from .log import FunctionLog
 
 #: one log entry per invocation (a tuple appended per invocation: the hot path)
 _INV = ("start", "end", "init", "source", "grant", "error", "records")
 _INV_TYPES = (float, float, float, np.int64, np.int8, bool, np.int64)
+_THROTTLES = tuple(Throttle)  # by value
 
 
 class Function:
@@ -54,9 +64,10 @@ class Function:
         idle = envs.idle  # a warm one, once those past their idle timeout are reclaimed
         warm = bool(idle) and (idle[0][1] + envs.keep_alive > now or envs.warm_idle(now))
         grant = self.admission.acquire(now, envs.provisioned_idle > 0, warm)
-        if grant.__class__ is Throttle:
-            self.thr.append((now, source.index, int(grant)))
-            return grant
+        if grant >= THROTTLED:
+            reason = grant - THROTTLED
+            self.thr.append((now, source.index, reason))
+            return _THROTTLES[reason]
         if grant == WARM:
             rec, init = envs.idle.pop(), 0.0
         elif grant == COLD:

@@ -16,6 +16,7 @@ computed from the rows. Without rows it keeps exact counts and a latency histogr
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -57,6 +58,9 @@ _ROWS = {"arrival": float, "start": float, "end": float, "attempts": np.int32, "
 
 class Ledger:
     """Offered events and their outcomes, for one source."""
+
+    if TYPE_CHECKING:  # the row columns are attributes made by ``_alloc``, one per column
+        def __getattr__(self, name: str) -> np.ndarray: ...
 
     def __init__(self, source: str, warmup: float, rows: bool = True,
                  columns: dict | None = None):

@@ -13,6 +13,8 @@ call, not retried (``sim.permissions``).
 
 from __future__ import annotations
 
+from mypy_extensions import mypyc_attr
+
 from ..spec.aws import SDK_ATTEMPTS, SDK_BACKOFF_CAP_S
 from ..spec.distributions import uniforms
 from .caller import Caller
@@ -20,6 +22,7 @@ from .ledger import FAILED, REJECTED, SUCCEEDED, Reason
 from .permissions import forbidden, reject
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests subclass it
 class SyncSource(Caller):
     def __init__(self, spec, index: int, ctx):
         super().__init__(spec, index, ctx)
