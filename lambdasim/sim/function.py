@@ -27,7 +27,7 @@ from .concurrency import (
 from .environments import Environments
 from .log import FunctionLog
 
-#: one log entry per invocation (a tuple appended per invocation: the hot path)
+#: the invocation log's columns, a list each, appended per invocation (the hot path)
 _INV = ("start", "end", "init", "source", "grant", "error", "records")
 _INV_TYPES = (float, float, float, np.int64, np.int8, bool, np.int64)
 _THROTTLES = tuple(Throttle)  # by value
@@ -51,7 +51,7 @@ class Function:
         # the spec's numbers the hot path reads
         self._per_record, self._timeout = spec.per_record_s, spec.timeout_s
         self._error_rate = spec.error_rate
-        self.inv: list[tuple] = []
+        self.inv: tuple[list, ...] = tuple([] for _ in _INV)
         self.thr: list[tuple] = []
         self._on, self._end = clock.on, self._done
 
@@ -82,7 +82,14 @@ class Function:
         if run > self._timeout:
             run, error = self._timeout, True
         end = now + init + run  # exactly when the end callback fires
-        self.inv.append((now, end, init, source.index, grant, error, records))
+        starts, ends, inits, sources, grants, errors, n = self.inv
+        starts.append(now)
+        ends.append(end)
+        inits.append(init)
+        sources.append(source.index)
+        grants.append(grant)
+        errors.append(error)
+        n.append(records)
         self._on(end, self._end, (source, token, now, not error, rec, grant))
         return None
 
@@ -95,7 +102,8 @@ class Function:
     def log(self, horizon: float) -> FunctionLog:
         """Close the books at the horizon (idle environments past keep-alive die)."""
         self.envs.expire(horizon)
-        inv = _columns(self.inv, _INV, _INV_TYPES)
+        inv = {k: np.array(col, dtype=t) for k, col, t in zip(_INV, self.inv, _INV_TYPES,
+                                                               strict=True)}
         grant = inv.pop("grant")
         inv["cold"], inv["provisioned"] = grant == COLD, grant == PROVISIONED
         return FunctionLog(
