@@ -13,7 +13,7 @@ PIP := $(PY) -m pip
 CORE_STAMP := $(VENV)/.installed-core
 ALL_STAMP := $(VENV)/.installed-all
 # setup.py compiles the simulation's hot modules with mypyc, into C extensions beside their
-# sources (lambdasim/sim/*.so): any change to lambdasim/sim rebuilds them (about a minute)
+# sources (lambdasim/sim/**/*.so): any change to lambdasim/sim rebuilds them (about a minute)
 BUILT_STAMP := $(VENV)/.built
 APP_PORT ?= 8866
 # The app starts a kernel (~235 MB) per open page. A kernel whose page is closed (no browser
@@ -47,7 +47,7 @@ $(ALL_STAMP): pyproject.toml | $(PY)
 	$(PIP) install -e ".[all]"
 	@touch $@ $(CORE_STAMP) $(BUILT_STAMP)
 
-$(BUILT_STAMP): setup.py $(wildcard lambdasim/sim/*.py) | $(CORE_STAMP)
+$(BUILT_STAMP): setup.py $(wildcard lambdasim/sim/*.py lambdasim/sim/*/*.py) | $(CORE_STAMP)
 	@echo "==> compiling lambdasim's hot modules (mypyc; LAMBDASIM_COMPILE=0: plain Python)"
 	$(PIP) install --no-deps -e .
 	@touch $@
@@ -100,7 +100,7 @@ bench: $(ALL_STAMP) $(BUILT_STAMP)  ## speed benchmarks (ratios against baseline
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 pure:  ## delete the compiled modules: lambdasim/sim runs as plain Python (until rebuilt)
-	rm -f lambdasim/sim/*.so lambdasim_sim__mypyc*.so $(BUILT_STAMP)
+	rm -f lambdasim/sim/*.so lambdasim/sim/*/*.so lambdasim_sim__mypyc*.so $(BUILT_STAMP)
 
 clean: pure
 	rm -rf $(VENV) out .pytest_cache build

@@ -11,8 +11,10 @@ import os
 
 from setuptools import setup
 
-#: the event loop's hot path: the clock, admission, environments, the function, the push paths
-COMPILED = ["clock", "concurrency", "environments", "function", "caller", "async_queue", "sync"]
+#: the event loop's hot path: the clock, admission, environments, the function, the push paths,
+#: the SQS path (modules of lambdasim/sim)
+COMPILED = ["clock", "concurrency", "environments", "function", "caller", "async_queue", "sync",
+            "sqs/store", "sqs/queues", "sqs/fifo", "sqs/pollers", "sqs/metrics", "sqs/mapping"]
 
 
 def ext_modules() -> list:

@@ -15,8 +15,9 @@ from lambdasim.sim import clock
 
 ROOT = Path(lambdasim.__file__).parent
 
-#: prints {run: digest of its tables} for runs over every push-path rule the compiled modules
-#: hold (retries, throttles of each kind, cold starts, provisioned, keep-alive, SDK retries)
+#: prints {run: digest of its tables} for runs over the rules the compiled modules hold: the
+#: push paths (retries, throttles of each kind, cold starts, provisioned, keep-alive, SDK
+#: retries) and SQS (standard and FIFO, batching window, poison, redrive, throttles)
 _DIGESTS = r"""
 import hashlib, json, sys
 import pandas as pd
@@ -41,6 +42,16 @@ runs["push mix"] = ls.Scenario.from_dict({
         {"name": "s", "kind": "sync", "function": "g", "workload": {
             "pattern": "bursts", "rate_per_s": 80, "on_s": 10, "off_s": 50}},
         {"name": "up", "kind": "s3", "function": "g", "workload": poisson(2)}]})
+for name, extra in (("sqs standard", {"batching_window_s": 0.5, "max_receive_count": 3,
+                                      "visibility_timeout_s": 10}),
+                    ("sqs fifo", {"fifo": True, "message_groups": 10,
+                                  "report_batch_item_failures": True})):
+    runs[name] = ls.Scenario.from_dict({
+        "duration_s": 120, "warmup_s": 10,
+        "functions": [{"name": "f", "reserved_concurrency": 3, "timeout_s": 5,
+                       "duration": {"dist": "lognormal", "mean_s": 0.2, "cv": 1.0}}],
+        "sources": [{"name": "q", "kind": "sqs", "function": "f", "batch_size": 10,
+                     "poison_rate": 0.02, "workload": poisson(80), **extra}]})
 out = {"compiled": clock.__file__.endswith(".so")}
 for name, sc in runs.items():
     r = ls.simulate(sc, seed=5)
@@ -77,5 +88,5 @@ def test_compiled_and_plain_python_give_the_same_numbers(tmp_path):
     ours, theirs = _digests(tmp_path), _digests(tmp_path, plain)
     assert theirs.pop("compiled") is False
     ours.pop("compiled")
-    assert len(ours) == 3
+    assert len(ours) == 5
     assert ours == theirs

@@ -9,13 +9,13 @@ import os
 
 
 def _check_compiled() -> None:
-    here = os.path.dirname(__file__)
-    for e in os.scandir(here):
-        if e.name.endswith(".so"):
-            src = os.path.join(here, e.name.split(".")[0] + ".py")
-            if os.path.getmtime(src) > e.stat().st_mtime + 2.0:  # (a wheel unpacks both at once)
+    for here, _, files in os.walk(os.path.dirname(__file__)):
+        for so in (f for f in files if f.endswith(".so")):
+            src = os.path.join(here, so.split(".")[0] + ".py")
+            so_time = os.path.getmtime(os.path.join(here, so))
+            if os.path.getmtime(src) > so_time + 2.0:  # (a wheel unpacks both at once)
                 raise ImportError(
-                    f"lambdasim: {src} changed after it was compiled ({e.name}): rebuild with "
+                    f"lambdasim: {src} changed after it was compiled ({so}): rebuild with "
                     "`pip install -e .` (make does it), or `make pure` to run plain Python")
 
 

@@ -19,6 +19,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .histogram import LatencyHistogram
 
@@ -119,7 +120,8 @@ class Ledger:
             self.reason[i] = reason
 
     def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end,
-               start: float = np.nan, cold: bool = False, reason: int = 0) -> None:
+               start: float | None = np.nan, cold: bool | None = False,
+               reason: int = 0) -> None:
         """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end`` (for
         ``reason``); with rows, ``start`` and ``cold`` None keep the rows' values."""
         n = len(ids)
@@ -154,7 +156,7 @@ class Ledger:
             else:
                 self.done_in_window += int(np.count_nonzero(end >= w))
 
-    def started(self, ids: list, times: list) -> None:
+    def started(self, ids: ArrayLike, times: ArrayLike) -> None:
         """Invocations of events ``ids`` started at ``times`` (in time order), booked in bulk
         (rows only): each is an attempt, and the last one of an event sets its ``start``."""
         ids, times = np.asarray(ids, np.int64), np.asarray(times, float)
@@ -172,7 +174,7 @@ class Ledger:
             has = np.flatnonzero(last >= 0)
             column[has] = values[last[has]]
 
-    def ended(self, ids: list, end: list, outcome: list, cold: list) -> None:
+    def ended(self, ids: ArrayLike, end: ArrayLike, outcome: ArrayLike, cold: ArrayLike) -> None:
         """Events ``ids`` settled by their last invocation (ending at ``end`` in ``outcome``,
         ``cold`` or not), booked in bulk (rows only); an event settled twice raises."""
         ids = np.asarray(ids, np.int64)

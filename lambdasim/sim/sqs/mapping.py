@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from ...spec.distributions import sampler
 from ...spec.pricing import SQS_BATCH_MAX, batched_requests, chunks
@@ -27,15 +28,17 @@ from ..clock import Feeder
 from ..ledger import EXPIRED, FAILED, SUCCEEDED, ConservationError, Ledger, Reason
 from ..log import SourceLog
 from ..source import Context
+from .fifo import FifoQueue
 from .metrics import QueueMetrics
 from .pollers import LONG_POLL_S, TICK_S, Pollers
-from .queues import make_queue
+from .queues import StandardQueue
 from .rows import Rows
 from .store import Batch
 
 _REASONS = {EXPIRED: Reason.RETENTION, FAILED: Reason.REDRIVE}  # why messages end so
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # tests subclass it
 class SqsSource:
     """Run-time state of one SQS queue and its event source mapping."""
 
@@ -46,7 +49,7 @@ class SqsSource:
         self._arrivals = ctx.rng("arrivals", spec.name)
         self._poison_rng, self._group_rng, rtt_rng = ctx.rng("source", spec.name).spawn(3)
         self.vt = spec.visibility_timeout_s
-        self.queue = make_queue(spec, self._finished)
+        self.queue = (FifoQueue if spec.fifo else StandardQueue)(spec, self._finished)
         self.ledger = Ledger(spec.name, ctx.warmup, rows=ctx.full,
                              columns={"group": np.int32} if spec.fifo else None)
         self.rows = Rows(self.ledger) if ctx.full else None  # full detail's rows, booked late

@@ -64,9 +64,9 @@ class QueueMetrics:
             self.sums[k] += v
             self._scalar[k] = [0] * len(v)
         t = np.arange(len(self.sums["Offered"])) * self.tick
-        out = [(k, "sum", t, v) for k, v in self.sums.items()]
+        out: list[tuple] = [(k, "sum", t, v) for k, v in self.sums.items()]
         out.append(("NumberOfMessagesDeleted", "sum", t, self.sums["Succeeded"]))
-        for k, v in self.maxes.items():
-            has = ~np.isnan(v)
-            out.append((k, "max", t[has], v[has]))
+        for k, m in self.maxes.items():
+            has = ~np.isnan(m)
+            out.append((k, "max", t[has], m[has]))
         return out

@@ -254,11 +254,13 @@ class Pollers:
         """Set the filler's next receive: when enough messages will be visible to fill it, or
         at its deadline."""
         b, now = self.filler, self.clock.now
+        assert b is not None  # (only while a batch gathers)
         need = self.batch_size - sum(len(p) for p in b.parts)
         self._fill.set(min(b.deadline, self.queue.fill_time(now, need)))
 
     def _gather(self) -> None:
         b = self.filler
+        assert b is not None  # (the fill timer is set only while a batch gathers)
         now = self.clock.now
         have = sum(len(p) for p in b.parts)
         need = self.batch_size - have

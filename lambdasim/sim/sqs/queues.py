@@ -1,16 +1,11 @@
-"""The SQS queue: messages, visibility timeout, redrive, retention, FIFO message groups.
+"""The SQS queue: messages, visibility timeout, redrive, retention; the standard queue (the
+FIFO queue is :mod:`.fifo`).
 
 - Standard queue: a message is visible from its arrival; a receive makes it invisible (in a
   batch) and increments its receive count. If the batch fails, the message becomes visible
   again ``visibility_timeout_s`` after that receive (or when the batch ends, if later).
   Receives take the messages that became visible again first (earliest returned first), then
   the never-received ones in arrival order.
-- FIFO queue (``fifo: true``): every message carries a message group id, drawn uniformly from
-  ``message_groups`` groups (default 100; ignored for a standard queue). A group with a message
-  in a batch, or waiting out its visibility timeout, is locked: none of its messages is
-  received, so a failed message is retried before anything newer of its group and order is
-  kept per group. A receive takes as many messages of one group as it can (oldest group head
-  first), then moves to the next unlocked group.
 - Redrive (``max_receive_count``, null = none): a message received that many times and still
   not deleted is moved to the dead-letter queue at its next receive, as SQS does; it does not
   go into the batch (the receive fills the batch from other messages) -> ``failed``.
@@ -39,9 +34,9 @@ import numpy as np
 
 from ...spec.sqs import SqsSourceSpec
 from ..ledger import EXPIRED, FAILED, SUCCEEDED
-from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, IdQueue, Store
+from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, Store
 
-_NONE = np.empty(0, dtype=np.int64)  # no message
+NO_IDS = np.empty(0, dtype=np.int64)  # no message
 
 
 class Queue:
@@ -154,11 +149,31 @@ class Queue:
         t = max(t, now)
         return None if t <= now and not self.has_work(now, reserved) else t
 
+    # what each kind of queue does its own way
     def release(self, now: float) -> None:  # pragma: no cover - overridden
-        pass
+        raise NotImplementedError
 
     def expire(self, now: float) -> None:  # pragma: no cover - overridden
-        pass
+        raise NotImplementedError
+
+    def has_work(self, now: float, reserved: int) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def receivable(self, now: float) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def next_time(self, now: float) -> float | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def fill_time(self, now: float, need: int) -> float:  # pragma: no cover - standard only
+        raise NotImplementedError
+
+    def receive(self, now: float, k: int) -> tuple:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
+               visible_at: float) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
 
 
 class StandardQueue(Queue):
@@ -265,7 +280,7 @@ class StandardQueue(Queue):
             lo = self.fresh
             m = min(k, self.arrived(now) - lo)
             if m <= 0:
-                return _NONE, None, -1
+                return NO_IDS, None, -1
             self.fresh = lo + m
             st = self.store
             st.receives[lo - st.base:lo - st.base + m] = 1
@@ -280,7 +295,7 @@ class StandardQueue(Queue):
             if len(ids):
                 got.append(ids)
                 n += len(ids)
-        ids = np.concatenate(got) if len(got) > 1 else got[0] if got else _NONE
+        ids = np.concatenate(got) if len(got) > 1 else got[0] if got else NO_IDS
         self._mark_received(ids)
         return ids, None, -1
 
@@ -300,135 +315,3 @@ class StandardQueue(Queue):
             self.n_invisible += len(back)
             heapq.heappush(self.returning, (visible_at, self.seq, back))
             self.seq += 1
-
-
-class FifoQueue(Queue):
-    def __init__(self, spec, on_finish):
-        super().__init__(spec, on_finish)
-        self.groups: dict[int, IdQueue] = {}
-        self.locked = np.zeros(spec.message_groups, dtype=bool)
-        self.ready: list = []  # heap of (head arrival, group) of unlocked groups
-        self.unlocks: list = []  # heap of (visible_at, seq, groups, messages)
-
-    def _head(self, g: int) -> float:
-        return float(self.store.arrival[self.groups[g].first() - self.store.base])
-
-    def add(self, arrival, poison, group) -> int:
-        first = super().add(arrival, poison, group)
-        if len(arrival):
-            order = np.argsort(group, kind="stable")
-            gs = group[order]
-            cuts = np.flatnonzero(np.diff(gs)) + 1
-            starts = np.concatenate([[0], cuts])
-            ends = np.concatenate([cuts, [len(gs)]])
-            ids = order + first
-            for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-                g = int(gs[s])
-                q = self.groups.get(g)
-                if q is None:
-                    q = self.groups[g] = IdQueue()
-                was_empty = len(q) == 0
-                q.extend(ids[s:e])
-                if was_empty and not self.locked[g]:
-                    heapq.heappush(self.ready, (float(arrival[order[s]]), g))
-        return first
-
-    def _unlock(self, g: int) -> None:
-        self.locked[g] = False
-        q = self.groups[g]
-        if len(q):
-            heapq.heappush(self.ready, (self._head(g), g))
-
-    def release(self, now: float) -> None:
-        u = self.unlocks
-        while u and u[0][0] <= now + EPS:
-            _, _, groups, n = heapq.heappop(u)
-            self.n_invisible -= n
-            for g in groups:
-                self._unlock(g)
-
-    def _top(self) -> float | None:
-        """Head arrival of the first unlocked group with messages (stale entries dropped)."""
-        r = self.ready
-        while r:
-            a, g = r[0]
-            q = self.groups.get(g)
-            if self.locked[g] or q is None or not len(q) or self._head(g) != a:
-                heapq.heappop(r)
-                continue
-            return a
-        return None
-
-    def receivable(self, now: float) -> bool:
-        self.release(now)
-        a = self._top()
-        return a is not None and a <= now + EPS
-
-    def has_work(self, now: float, reserved: int) -> bool:
-        """A message is receivable and more than ``reserved`` are visible."""
-        return self.receivable(now) and (reserved == 0 or self.visible(now) > reserved)
-
-    def next_time(self, now: float) -> float | None:
-        self.release(now)
-        a = self._top()
-        t = math.inf if a is None else max(a, now)
-        if self.unlocks:
-            t = min(t, self.unlocks[0][0])
-        return None if t == math.inf else t
-
-    def expire(self, now: float) -> None:
-        pass  # noticed at receive and at the horizon
-
-    def receive(self, now: float, k: int):
-        """Receive up to ``k`` messages, whole groups first: (ids, [(group, count), ...])."""
-        self.release(now)
-        st = self.store
-        got, segs, n = [], [], 0
-        while n < k:
-            a = self._top()
-            if a is None or a > now + EPS:
-                break
-            g = heapq.heappop(self.ready)[1]
-            q = self.groups[g]
-            head = q.peek(k - n)
-            m = int(np.searchsorted(st.arrival[head - st.base], now + EPS, side="right"))
-            good = self._screen(q.pop(m), now)
-            if len(good):
-                self.locked[g] = True
-                got.append(good)
-                segs.append((g, len(good)))
-                n += len(good)
-            elif len(q):
-                heapq.heappush(self.ready, (self._head(g), g))
-        ids = np.concatenate(got) if got else _NONE
-        self._mark_received(ids)
-        return ids, segs, -1
-
-    def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
-               visible_at: float) -> None:
-        ids = batch.ids
-        self.n_in_batch -= len(ids)
-        if ok is None:
-            ok = np.ones(len(ids), dtype=bool)
-        self.finish(ids[ok], SUCCEEDED, now)
-        held, n_back, o = [], 0, 0
-        for g, c in batch.segs:
-            seg_ok = ok[o:o + c]
-            if seg_ok.all():
-                self._unlock(g)
-            else:
-                back = ids[o:o + c][~seg_ok]
-                self.store.state[back - self.store.base] = QUEUED
-                self.groups[g].push_front(back)
-                held.append(g)
-                n_back += len(back)
-            o += c
-        if held:
-            self.n_invisible += n_back
-            heapq.heappush(self.unlocks, (visible_at, self.seq, held, n_back))
-            self.seq += 1
-
-
-def make_queue(spec: SqsSourceSpec, on_finish) -> Queue:
-    """The spec's queue: FIFO or standard."""
-    return (FifoQueue if spec.fifo else StandardQueue)(spec, on_finish)

@@ -20,6 +20,9 @@ class Rows:
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
+        self._clear()
+
+    def _clear(self) -> None:
         self.received: list[np.ndarray] = []
         self.started: tuple[list, list] = ([], [])  # id arrays, start times
         self.cold: tuple[list, list] = ([], [])  # id arrays, cold or not
@@ -34,7 +37,7 @@ class Rows:
         led.set_last(led.cold, *_flat(*self.cold))
         ids, end = _flat(*self.deleted)
         led.ended(ids, end, SUCCEEDED, led.cold[ids])
-        self.__init__(led)
+        self._clear()
 
 
 def _flat(ids: list, values: list) -> tuple[np.ndarray, np.ndarray]:

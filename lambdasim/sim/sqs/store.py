@@ -20,12 +20,12 @@ class Store:
     """Per-message columns, row = id - base. Ids below ``head`` are all finished; the finished
     prefix is dropped when the arrays are reallocated."""
 
-    _COLS = {"arrival": float, "receives": np.int32, "poison": bool, "state": np.int8}
-
     def __init__(self):
         self.base = self.head = self.n = 0
-        for name, dt in self._COLS.items():
-            setattr(self, name, np.zeros(4096, dtype=dt))
+        self.arrival = np.zeros(4096, dtype=float)
+        self.receives = np.zeros(4096, dtype=np.int32)
+        self.poison = np.zeros(4096, dtype=bool)
+        self.state = np.zeros(4096, dtype=np.int8)
 
     def add(self, arrival, poison) -> int:
         first, k = self.n, len(arrival)
@@ -44,11 +44,14 @@ class Store:
         live = self.n - self.head
         cap = max(4096, 2 * (live + extra))
         lo = self.head - self.base
-        for name in self._COLS:
-            old = getattr(self, name)
+
+        def moved(old: np.ndarray) -> np.ndarray:
             new = np.zeros(cap, dtype=old.dtype)
             new[:live] = old[lo:lo + live]
-            setattr(self, name, new)
+            return new
+
+        self.arrival, self.receives = moved(self.arrival), moved(self.receives)
+        self.poison, self.state = moved(self.poison), moved(self.state)
         self.base = self.head
 
     def advance(self) -> None:
