@@ -7,6 +7,7 @@ at the horizon (on its way, waiting to retry, running) is counted as in flight.
 
 from __future__ import annotations
 
+from array import array
 from itertools import chain
 
 import numpy as np
@@ -35,9 +36,10 @@ class Caller:
         self._arrivals = ctx.rng("arrivals", spec.name)
         self.waiting: set[int] = set()  # events waiting out a retry delay or backoff
         self.running: set[int] = set()  # events being invoked
-        self._started: tuple[list, list] = ([], [])  # each invocation: event id, start time
+        # typed arrays, appended per event (no Python object kept per event):
+        self._started = (array("q"), array("d"))  # each invocation: event id, start time
         # each event's last invocation, when it settles the event: id, end, outcome, cold
-        self._ended: tuple[list, list, list, list] = ([], [], [], [])
+        self._ended = (array("q"), array("d"), array("b"), array("b"))
 
     def start(self) -> None:
         stream = self.spec.workload.stream(self._arrivals)

@@ -9,6 +9,8 @@ throttle is logged in typed columns for the results layer.
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 from ..spec.distributions import sampler, uniforms
@@ -27,8 +29,10 @@ from .concurrency import (
 from .environments import Environments
 from .log import FunctionLog
 
-#: the invocation log's columns, a list each, appended per invocation (the hot path)
+#: the invocation log's columns, each a typed array appended per invocation (the hot path;
+#: no Python object is kept per invocation, and the columns are copied at the horizon)
 _INV = ("start", "end", "init", "source", "grant", "error", "records")
+_INV_CODES = ("d", "d", "d", "q", "b", "b", "q")
 _INV_TYPES = (float, float, float, np.int64, np.int8, bool, np.int64)
 _THROTTLES = tuple(Throttle)  # by value
 
@@ -51,7 +55,7 @@ class Function:
         # the spec's numbers the hot path reads
         self._per_record, self._timeout = spec.per_record_s, spec.timeout_s
         self._error_rate = spec.error_rate
-        self.inv: tuple[list, ...] = tuple([] for _ in _INV)
+        self.inv: tuple[array, ...] = tuple(array(c) for c in _INV_CODES)
         self.thr: list[tuple] = []
         self._on, self._end = clock.on, self._done
 
