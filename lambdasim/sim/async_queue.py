@@ -33,6 +33,7 @@ from .permissions import refusal
 class AsyncSource(Caller):
     extra_columns = {"enqueued": float, "throttled": np.int32, "errors": np.int32}
     event_columns = {"enqueued": "enqueued_s"}
+    windows_at_once = False  # each window's delivery delays are drawn on their own
 
     def __init__(self, spec, index: int, ctx):
         super().__init__(spec, index, ctx)

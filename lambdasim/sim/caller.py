@@ -26,6 +26,8 @@ class Caller:
 
     extra_columns: dict = {}
     event_columns: dict = {}
+    #: ``on_window`` draws nothing per window: sparse windows joined are offered in one call
+    windows_at_once: bool = True
 
     def __init__(self, spec, index: int, ctx: Context):
         self.spec, self.index, self.name = spec, index, spec.name
@@ -43,7 +45,8 @@ class Caller:
 
     def start(self) -> None:
         stream = self.spec.workload.stream(self._arrivals)
-        self.feeder = Feeder(self.clock, stream, self.on_window, self.handler()).start()
+        self.feeder = Feeder(self.clock, stream, self.on_window, self.handler(),
+                             at_once=self.windows_at_once).start()
 
     def on_window(self, times: np.ndarray):
         first = self.ledger.offer(times)

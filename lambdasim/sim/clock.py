@@ -225,13 +225,16 @@ class Feeder:
     handed to ``on_window(arrivals)`` (``window`` holds the window's bounds). Sources that take
     arrivals in bulk (streams, queues) stop there. With ``on_event``, ``on_window`` returns
     (delivery times, event ids), e.g. after S3's notification delay, and the deliveries are
-    chained: one scheduled callback per delivery, never a process per event.
+    chained: one scheduled callback per delivery, never a process per event. ``at_once``:
+    ``on_window`` draws nothing per window, so windows joined for a chain are handed to it in
+    one call.
     """
 
     def __init__(self, clock: Clock, stream, on_window, on_event=None,
-                 window_s: float = WINDOW_S):
+                 window_s: float = WINDOW_S, at_once: bool = False):
         self.clock, self.stream = clock, stream
         self.on_window, self.on_event, self.window_s = on_window, on_event, window_s
+        self.at_once = at_once
         self.produced = 0
         self.chains: set[_Chain] = set()  # windows whose deliveries are not all made
         self.window = (0.0, 0.0)
@@ -261,7 +264,10 @@ class Feeder:
         ``JOIN_BELOW`` events, so a sparse workload does not pay a window's work per event."""
         times, ids, n, h = [], [], 0, self.clock.horizon
         while True:
-            if len(arrivals):
+            if len(arrivals) and self.at_once:
+                times.append(arrivals)
+                n += len(arrivals)
+            elif len(arrivals):
                 t, i = self.on_window(arrivals)
                 times.append(t)
                 ids.append(i)
@@ -274,7 +280,10 @@ class Feeder:
             self.produced += len(arrivals)
         if n == 0:
             return
-        if len(times) > 1:
+        if self.at_once:  # (windows follow each other, each sorted: so are their arrivals)
+            t, i = self.on_window(np.concatenate(times) if len(times) > 1 else times[0])
+            times, ids = [t], [i]
+        elif len(times) > 1:
             t, i = np.concatenate(times), np.concatenate(ids)
             order = np.argsort(t, kind="stable")
             times, ids = [t[order]], [i[order]]
