@@ -38,10 +38,10 @@ class Caller:
         self._arrivals = ctx.rng("arrivals", spec.name)
         self.waiting: set[int] = set()  # events waiting out a retry delay or backoff
         self.running: set[int] = set()  # events being invoked
-        # typed arrays, appended per event (no Python object kept per event):
+        # appended per event: ids and times in typed arrays (no Python object kept per event)
         self._started = (array("q"), array("d"))  # each invocation: event id, start time
         # each event's last invocation, when it settles the event: id, end, outcome, cold
-        self._ended = (array("q"), array("d"), array("b"), array("b"))
+        self._ended: tuple[array, array, list, list] = (array("q"), array("d"), [], [])
 
     def start(self) -> None:
         stream = self.spec.workload.stream(self._arrivals)

@@ -29,10 +29,11 @@ from .concurrency import (
 from .environments import Environments
 from .log import FunctionLog
 
-#: the invocation log's columns, each a typed array appended per invocation (the hot path;
-#: no Python object is kept per invocation, and the columns are copied at the horizon)
+#: the invocation log's columns, appended per invocation (the hot path): the times in typed
+#: arrays (no float object kept per invocation), the rest, mostly small ints that Python shares,
+#: in lists (cheaper to append to); typed arrays are made of both at the horizon
 _INV = ("start", "end", "init", "source", "grant", "error", "records")
-_INV_CODES = ("d", "d", "d", "q", "b", "b", "q")
+_INV_CODES = ("d", "d", None, None, None, None, None)  # typed array, or None: a list
 _INV_TYPES = (float, float, float, np.int64, np.int8, bool, np.int64)
 _THROTTLES = tuple(Throttle)  # by value
 
@@ -55,7 +56,7 @@ class Function:
         # the spec's numbers the hot path reads
         self._per_record, self._timeout = spec.per_record_s, spec.timeout_s
         self._error_rate = spec.error_rate
-        self.inv: tuple[array, ...] = tuple(array(c) for c in _INV_CODES)
+        self.inv: tuple = tuple([] if c is None else array(c) for c in _INV_CODES)
         self.thr: list[tuple] = []
         self._on, self._end = clock.on, self._done
 
