@@ -40,8 +40,10 @@ class Caller:
         self.running: set[int] = set()  # events being invoked
         # appended per event: ids and times in typed arrays (no Python object kept per event)
         self._started = (array("q"), array("d"))  # each invocation: event id, start time
+        self._start_id, self._start_time = self._started[0].append, self._started[1].append
         # each event's last invocation, when it settles the event: id, end, outcome, cold
         self._ended: tuple[array, array, list, list] = (array("q"), array("d"), [], [])
+        self._end_id, self._end_time = self._ended[0].append, self._ended[1].append
 
     def start(self) -> None:
         stream = self.spec.workload.stream(self._arrivals)
@@ -62,14 +64,14 @@ class Caller:
     def began(self, i: int) -> None:
         """Event ``i``'s invocation started now (its attempt and start: booked at close)."""
         self.running.add(i)
-        self._started[0].append(i)
-        self._started[1].append(self.clock.now)
+        self._start_id(i)
+        self._start_time(self.clock.now)
 
     def ended(self, i: int, end: float, outcome: int, cold: bool) -> None:
         """Event ``i``'s invocation ending at ``end`` settles it (booked at close)."""
+        self._end_id(i)
+        self._end_time(end)
         e = self._ended
-        e[0].append(i)
-        e[1].append(end)
         e[2].append(outcome)
         e[3].append(cold)
 

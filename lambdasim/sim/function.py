@@ -33,7 +33,6 @@ from .log import FunctionLog
 #: arrays (no float object kept per invocation), the rest, mostly small ints that Python shares,
 #: in lists (cheaper to append to); typed arrays are made of both at the horizon
 _INV = ("start", "end", "init", "source", "grant", "error", "records")
-_INV_CODES = ("d", "d", None, None, None, None, None)  # typed array, or None: a list
 _INV_TYPES = (float, float, float, np.int64, np.int8, bool, np.int64)
 _THROTTLES = tuple(Throttle)  # by value
 
@@ -56,7 +55,9 @@ class Function:
         # the spec's numbers the hot path reads
         self._per_record, self._timeout = spec.per_record_s, spec.timeout_s
         self._error_rate = spec.error_rate
-        self.inv: tuple = tuple([] if c is None else array(c) for c in _INV_CODES)
+        self.inv: tuple[array, array, list, list, list, list, list] = (
+            array("d"), array("d"), [], [], [], [], [])  # (see _INV)
+        self._log_start, self._log_end = self.inv[0].append, self.inv[1].append  # bound once
         self.thr: list[tuple] = []
         self._on, self._end = clock.on, self._done
 
@@ -87,9 +88,9 @@ class Function:
         if run > self._timeout:
             run, error = self._timeout, True
         end = now + init + run  # exactly when the end callback fires
-        starts, ends, inits, sources, grants, errors, n = self.inv
-        starts.append(now)
-        ends.append(end)
+        self._log_start(now)
+        self._log_end(end)
+        _, _, inits, sources, grants, errors, n = self.inv
         inits.append(init)
         sources.append(source.index)
         grants.append(grant)
