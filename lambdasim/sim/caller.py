@@ -86,7 +86,9 @@ class Caller:
 
     def close(self, horizon: float) -> None:
         self.ledger.started(*self._started)  # attempts, starts and endings, booked in bulk
-        self.ledger.ended(*self._ended)
+        ids, end, outcome, cold = self._ended
+        self.ledger.ended(ids, end, np.fromiter(outcome, np.int8, len(outcome)),
+                          np.fromiter(cold, bool, len(cold)))
         live = np.fromiter(chain(self.feeder.pending_ids(), self.waiting, self.running),
                            dtype=np.int64)
         self.ledger.close(self.ledger.arrival[live], horizon)

@@ -108,8 +108,7 @@ class Function:
     def log(self, horizon: float) -> FunctionLog:
         """Close the books at the horizon (idle environments past keep-alive die)."""
         self.envs.expire(horizon)
-        inv = {k: np.array(col, dtype=t) for k, col, t in zip(_INV, self.inv, _INV_TYPES,
-                                                               strict=True)}
+        inv = {k: _typed(col, t) for k, col, t in zip(_INV, self.inv, _INV_TYPES, strict=True)}
         grant = inv.pop("grant")
         inv["cold"], inv["provisioned"] = grant == COLD, grant == PROVISIONED
         return FunctionLog(
@@ -125,3 +124,11 @@ def _columns(rows: list[tuple], names: tuple, types: tuple) -> dict[str, np.ndar
     """Typed columns of a log of tuples."""
     table = np.array(rows, dtype=list(zip(names, types, strict=True)))
     return {n: np.ascontiguousarray(table[n]) for n in names}
+
+
+def _typed(column, dtype) -> np.ndarray:
+    """A column of the log as a typed array: a typed array's buffer is copied, a list's items
+    converted one by one (``fromiter``: numpy's ``array`` also works out each item's type)."""
+    if isinstance(column, list):
+        return np.fromiter(column, dtype=dtype, count=len(column))
+    return np.array(column, dtype=dtype)
