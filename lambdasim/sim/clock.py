@@ -21,6 +21,7 @@ import math
 from bisect import insort
 from heapq import heapify, heappop, heappush
 from itertools import count
+from typing import Final
 
 import numpy as np
 import simpy
@@ -28,7 +29,7 @@ from mypy_extensions import mypyc_attr
 
 WINDOW_S = 10.0  # arrivals are drawn this many simulated seconds at a time
 JOIN_BELOW = 1024  # per-event sources join sparse windows until they hold this many arrivals
-_INF = float("inf")
+_INF: Final = float("inf")
 #: the calendar's buckets: their first width, its limits, and the callbacks per bucket
 #: (a moving average) that make them wider (below FILL_LOW) or narrower (above FILL_HIGH)
 BUCKET_S, BUCKET_MIN_S, BUCKET_MAX_S = 0.01, 1e-4, 100.0

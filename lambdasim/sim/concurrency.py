@@ -16,6 +16,7 @@ scaling-behavior):
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Final
 
 from ..spec.account import AccountSpec, carved
 from ..spec.aws import THROTTLE_REASONS
@@ -35,7 +36,10 @@ class Throttle(IntEnum):
 
 #: what an admitted invocation runs on, or THROTTLED + the :class:`Throttle` reason why it was
 #: not admitted (plain ints: this is the hot path)
-PROVISIONED, WARM, COLD, THROTTLED = 0, 1, 2, 3
+PROVISIONED: Final = 0
+WARM: Final = 1
+COLD: Final = 2
+THROTTLED: Final = 3
 
 
 class ScalingBucket:

@@ -38,6 +38,7 @@ batches (and events) are then about one per message, as they are in AWS.
 from __future__ import annotations
 
 import math
+from typing import Final
 
 import numpy as np
 
@@ -52,7 +53,10 @@ LONG_POLL_S = 20.0  # a waiting poller's ReceiveMessage call: the 20 s long poll
 SCALE_DOWN_S = 60.0
 BACKOFF_MIN_S, BACKOFF_MAX_S, BACKOFF_RESET_S = 1.0, 60.0, 60.0
 
-BUSY, WAIT, RETIRED = 0, 1, 2  # what a poller asking for work ends up doing
+# what a poller asking for work ends up doing
+BUSY: Final = 0
+WAIT: Final = 1
+RETIRED: Final = 2
 
 
 def batch_cap(spec: SqsSourceSpec) -> int:

@@ -7,13 +7,18 @@ unfinished one.
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 
 from ...spec.aws import SQS_AGE_SKIP_RECEIVES
 
-EPS = 1e-9  # timer round-off when comparing event times with arrival / visibility times
+EPS: Final = 1e-9  # timer round-off when comparing event times with arrival / visibility times
 
-QUEUED, IN_BATCH, DONE = 0, 1, 2  # message states
+# message states
+QUEUED: Final = 0
+IN_BATCH: Final = 1
+DONE: Final = 2
 
 
 class Store:
