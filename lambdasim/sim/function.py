@@ -10,6 +10,7 @@ throttle is logged in typed columns for the results layer.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 
 import numpy as np
 
@@ -44,9 +45,9 @@ class Function:
                  scaling: ScalingBucket | None, rng: np.random.Generator):
         self.spec, self.clock = spec, clock
         seeds = rng.spawn(5)
-        self._duration = sampler(spec.duration, seeds[0])
+        self._duration: Callable[[], float] = sampler(spec.duration, seeds[0])
         self._scale = spec.duration_scale  # memory-dependent duration (1: independent)
-        self._u = uniforms(seeds[2])
+        self._u: Callable[[], float] = uniforms(seeds[2])
         self.admission = Admission(spec.reserved_concurrency, pool, scaling)
         self.envs = Environments(
             spec, sampler(spec.cold_start, seeds[1]) if spec.cold_start else None,
