@@ -44,4 +44,5 @@ def _flat(ids: list, values: list) -> tuple[np.ndarray, np.ndarray]:
     """The id arrays joined, and each array's value repeated over its ids."""
     if not ids:
         return np.empty(0, np.int64), np.empty(0)
-    return np.concatenate(ids), np.repeat(values, [len(i) for i in ids])
+    counts = np.fromiter(map(len, ids), np.int64, len(ids))
+    return np.concatenate(ids), np.repeat(np.asarray(values), counts)
