@@ -11,10 +11,11 @@ import os
 
 from setuptools import setup
 
-#: the event loop's hot path: the clock, admission, environments, the function, the push paths,
-#: the SQS path (modules of lambdasim/sim)
-COMPILED = ["clock", "concurrency", "environments", "function", "caller", "async_queue", "sync",
-            "sqs/store", "sqs/queues", "sqs/fifo", "sqs/pollers", "sqs/metrics", "sqs/mapping"]
+#: the event loop's hot path (modules of lambdasim/sim): the clock, arrivals, admission,
+#: environments, the function, the push paths and the SQS path
+COMPILED = ["clock", "arrivals", "concurrency", "environments", "function", "caller",
+            "async_queue", "sync", "sqs/store", "sqs/queues", "sqs/fifo", "sqs/pollers",
+            "sqs/metrics", "sqs/mapping"]
 
 
 def ext_modules() -> list:

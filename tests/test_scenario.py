@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lambdasim as ls
-from lambdasim.spec.workload import ArrivalStream
+from lambdasim.sim.arrivals import ArrivalStream
 
 
 def base(fn=None, src=None, **top):
@@ -182,7 +182,7 @@ def test_workload_patterns_have_their_mean_rate(pattern, mean_rate):
 def test_a_sparse_windows_arrivals_are_numpys_to_the_bit():
     """Few arrivals in a window are summed in Python floats (faster than numpy calls): the
     same numbers, bit for bit, as the numpy formula, which draws the same gaps."""
-    from lambdasim.spec.workload import _FEW, sorted_uniforms
+    from lambdasim.sim.arrivals import _FEW, sorted_uniforms
 
     for seed, n in enumerate([0, 1, 2, _FEW - 1, _FEW, 300, *range(3, 40)] * 5):
         t0 = 10.0 * seed + 0.1 * n

@@ -14,6 +14,7 @@ import numpy as np
 from mypy_extensions import mypyc_attr
 
 from ..spec.pricing import chunks
+from .arrivals import arrivals
 from .clock import Feeder
 from .ledger import SUCCEEDED, Ledger
 from .log import SourceLog
@@ -46,7 +47,7 @@ class Caller:
         self._end_id, self._end_time = self._ended[0].append, self._ended[1].append
 
     def start(self) -> None:
-        stream = self.spec.workload.stream(self._arrivals)
+        stream = arrivals(self.spec.workload, self._arrivals)
         self.feeder = Feeder(self.clock, stream, self.on_window, self.handler(),
                              at_once=self.windows_at_once).start()
 

@@ -1,16 +1,15 @@
 """Workloads: when events (S3 puts, API calls, stream records) arrive at a source.
 
 Arrivals are drawn in vectorised chunks, one time window at a time, from the source's own
-random stream. Time-varying patterns are non-homogeneous Poisson processes drawn by thinning;
-``constant`` is evenly spaced; ``trace`` replays recorded timestamps or per-period counts (a
-CloudWatch export of ``Invocations`` or ``IncomingRecords`` works). numpy is imported where
-arrivals are drawn, so that reading and checking a scenario does not load it.
+random stream (``sim.arrivals``). Time-varying patterns are non-homogeneous Poisson processes
+drawn by thinning; ``constant`` is evenly spaced; ``trace`` replays recorded timestamps or
+per-period counts (a CloudWatch export of ``Invocations`` or ``IncomingRecords`` works). numpy
+is imported where it is used, so that reading and checking a scenario does not load it.
 """
 
 from __future__ import annotations
 
 import math
-from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -40,9 +39,6 @@ class _Pattern(Spec):
 
         t = np.linspace(t0, t1, 20001)
         return float(np.mean(self.rate(t)))
-
-    def stream(self, rng: np.random.Generator) -> ArrivalStream:
-        return ArrivalStream(self, rng)
 
 
 class Poisson(_Pattern):
@@ -242,71 +238,7 @@ class Trace(_Pattern):
 
         return float(self.rate(np.zeros(1))[0])
 
-    def stream(self, rng):
-        return _TraceStream(self, rng)
-
 
 Workload = Annotated[
     Poisson | ConstantRate | Bursts | Step | Ramp | Diurnal | Trace, Field(discriminator="pattern")
 ]
-
-
-class ArrivalStream:
-    """Draws a pattern's arrival times window by window: ``next(t0, t1)`` gives the sorted
-    arrivals in [t0, t1). Windows must be asked for in order."""
-
-    def __init__(self, pattern: _Pattern, rng: np.random.Generator):
-        self.pattern, self.rng = pattern, rng
-        self._peak = pattern.peak_rate()
-        self._homogeneous = isinstance(pattern, Poisson)
-
-    def next(self, t0: float, t1: float) -> np.ndarray:
-        import numpy as np
-
-        p, rng = self.pattern, self.rng
-        if isinstance(p, ConstantRate):
-            return p.arrivals(rng, t0, t1)
-        if self._peak <= 0 or t1 <= t0:
-            return np.empty(0)
-        n = rng.poisson(self._peak * (t1 - t0))
-        t = sorted_uniforms(rng, n, t0, t1)
-        if self._homogeneous:
-            return t
-        keep = rng.random(n) * self._peak < p.rate(t)
-        return t[keep]
-
-
-def sorted_uniforms(rng: np.random.Generator, n: int, t0: float, t1: float) -> np.ndarray:
-    """n sorted Uniform(t0, t1) draws in O(n): normalised sums of exponential gaps. A sparse
-    window's few draws are summed and scaled in Python floats: the same operations in the same
-    order as numpy's, so the same numbers, without numpy's cost per call."""
-    import numpy as np
-
-    gaps = rng.standard_exponential(n + 1)
-    if n < _FEW:
-        c = list(accumulate(gaps.tolist()))
-        total, span = c[n], t1 - t0
-        return np.fromiter([t0 + span * (x / total) for x in c[:n]], float, n)
-    c = np.cumsum(gaps, out=gaps)
-    t = c[:n]  # t0 + (t1 - t0) * (c[:n] / c[n]), in place
-    t /= c[n]
-    t *= t1 - t0
-    t += t0
-    return t
-
-
-_FEW = 64  # below this many draws, Python floats are faster than numpy calls
-
-
-class _TraceStream:
-    def __init__(self, pattern: Trace, rng: np.random.Generator):
-        import numpy as np
-
-        times, counts = pattern.load()
-        if counts is not None:  # spread each period's count at random over the period, once
-            times = np.repeat(times, counts) + rng.random(int(counts.sum())) * pattern.period_s
-        self.times = np.sort(times)
-
-    def next(self, t0: float, t1: float) -> np.ndarray:
-        i0, i1 = self.times.searchsorted([t0, t1])
-        return self.times[i0:i1]

@@ -24,6 +24,7 @@ from mypy_extensions import mypyc_attr
 from ...spec.distributions import sampler
 from ...spec.pricing import SQS_BATCH_MAX, batched_requests, chunks
 from ...spec.sqs import SqsSourceSpec
+from ..arrivals import arrivals
 from ..clock import Feeder
 from ..ledger import EXPIRED, FAILED, SUCCEEDED, ConservationError, Ledger, Reason
 from ..log import SourceLog
@@ -63,7 +64,7 @@ class SqsSource:
 
     # -- arrivals ---------------------------------------------------------------------------
     def start(self) -> None:
-        stream = self.spec.workload.stream(self._arrivals)
+        stream = arrivals(self.spec.workload, self._arrivals)
         self.feeder = Feeder(self.clock, stream, self._on_window).start()
         self.pollers.start()
         self._tick()

@@ -18,7 +18,7 @@ import numpy as np
 from ...spec.distributions import sampler
 from ...spec.pricing import PUT_UNIT_BYTES, chunks
 from ...spec.stream import StreamSourceSpec
-from ...spec.workload import sorted_uniforms
+from ..arrivals import arrivals, sorted_uniforms
 from ..clock import Feeder
 from ..ledger import Ledger
 from ..log import SourceLog
@@ -70,7 +70,7 @@ class StreamSource:
             self.producer.backlog(times[times >= t0])
         for shard in self.shards:
             shard.schedule(self.rng.random() * self.cfg.poll_interval)
-        self.feeder = Feeder(self.clock, spec.workload.stream(self._arrivals), self._on_window)
+        self.feeder = Feeder(self.clock, arrivals(spec.workload, self._arrivals), self._on_window)
         self.feeder.start()
 
     def _on_window(self, times: np.ndarray) -> None:
