@@ -298,12 +298,11 @@ class Feeder:
 class _Chain:
     """Deliveries of one window, each scheduled when the one before it fires."""
 
-    __slots__ = ("feeder", "times", "ids", "i", "on")
+    __slots__ = ("feeder", "times", "ids", "i")
 
     def __init__(self, feeder: Feeder, times: list, ids: list):
         self.feeder, self.times, self.ids, self.i = feeder, times, ids, 0
-        self.on = feeder.clock.on
-        self.on(times[0], self._fire, ())
+        feeder.clock.on(times[0], self._fire, ())
 
     def _fire(self) -> None:
         times, deliver, clock = self.times, self.feeder.on_event, self.feeder.clock
@@ -316,6 +315,6 @@ class _Chain:
                 return
             t = times[i]
             if not clock.next_up(t):
-                self.on(t, self._fire, ())
+                clock.on(t, self._fire, ())
                 return
             clock.now = t  # the next delivery would run next anyway

@@ -60,7 +60,7 @@ class Function:
             array("d"), array("d"), [], [], [], [], [])  # (see _INV)
         self._log_start, self._log_end = self.inv[0].append, self.inv[1].append  # bound once
         self.thr: list[tuple] = []
-        self._on, self._end = clock.on, self._done
+        self._end = self._done  # bound once
 
     def invoke(self, source, records: int, token, fail: bool = False) -> Throttle | None:
         """Start an invocation now, or return why it was throttled. When it ends,
@@ -97,7 +97,7 @@ class Function:
         grants.append(grant)
         errors.append(error)
         n.append(records)
-        self._on(end, self._end, (source, token, now, not error, rec, grant))
+        self.clock.on(end, self._end, (source, token, now, not error, rec, grant))
         return None
 
     def _done(self, source, token, start: float, ok: bool, rec, grant: int) -> None:
