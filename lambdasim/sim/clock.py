@@ -265,13 +265,13 @@ class Feeder:
         ``JOIN_BELOW`` events, so a sparse workload does not pay a window's work per event."""
         times, ids, n, h = [], [], 0, self.clock.horizon
         while True:
-            if len(arrivals) and self.at_once:
-                times.append(arrivals)
-                n += len(arrivals)
-            elif len(arrivals):
-                t, i = self.on_window(arrivals)
+            if len(arrivals):
+                if self.at_once:  # offered once the chain is full
+                    t = arrivals
+                else:
+                    t, i = self.on_window(arrivals)
+                    ids.append(i)
                 times.append(t)
-                ids.append(i)
                 n += len(t)
             t1 = self.window[1]
             if n >= JOIN_BELOW or t1 >= h:

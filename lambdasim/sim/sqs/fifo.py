@@ -4,7 +4,8 @@ in a batch, or waiting out its visibility timeout, is locked: none of its messag
 received, so a failed message is retried before anything newer of its group and order is
 kept per group. A receive takes as many messages of one group as it can (oldest group head
 first), then moves to the next unlocked group.
-Redrive, retention and the message store are the standard queue's (:mod:`.queues`).
+Redrive, retention and the message store are shared with the standard queue (the
+:class:`~.queues.Queue` base class).
 """
 
 from __future__ import annotations
