@@ -119,7 +119,7 @@ class Ledger:
         if reason:
             self.reason[i] = reason
 
-    def settle(self, ids: np.ndarray, arrival: np.ndarray, outcome: int, end,
+    def settle(self, ids: np.ndarray | range, arrival: np.ndarray, outcome: int, end,
                start: float | None = np.nan, cold: bool | None = False,
                reason: int = 0) -> None:
         """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end`` (for

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ..ledger import SUCCEEDED
-from .queues import NO_IDS, Queue
+from .queues import Queue
 from .store import EPS, QUEUED, Batch, IdQueue
 
 
@@ -97,8 +97,9 @@ class FifoQueue(Queue):
     def expire(self, now: float) -> None:
         pass  # noticed at receive and at the horizon
 
-    def receive(self, now: float, k: int):
-        """Receive up to ``k`` messages, whole groups first: (ids, [(group, count), ...])."""
+    def receive(self, now: float, k: int) -> Batch | None:
+        """Receive up to ``k`` messages, whole groups first (segments: [(group, count), ...];
+        None: none)."""
         self.release(now)
         st = self.store
         got, segs, n = [], [], 0
@@ -118,14 +119,16 @@ class FifoQueue(Queue):
                 n += len(good)
             elif len(q):
                 heapq.heappush(self.ready, (self._head(g), g))
-        ids = np.concatenate(got) if got else NO_IDS
+        if not got:
+            return None
+        ids = np.concatenate(got)
         self._mark_received(ids)
-        return ids, segs, -1
+        return Batch(ids, segs, now)
 
     def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
                visible_at: float) -> None:
         ids = batch.ids
-        self.n_in_batch -= len(ids)
+        self.n_in_batch -= batch.n
         if ok is None:
             ok = np.ones(len(ids), dtype=bool)
         self.finish(ids[ok], SUCCEEDED, now)

@@ -85,8 +85,8 @@ class SqsSource:
         self.pollers.wake_waiting()
 
     # -- receives, invocations, outcomes --------------------------------------------------------
-    def _received(self, ids: np.ndarray, now: float) -> None:
-        n = len(ids)
+    def _received(self, batch: Batch, now: float) -> None:
+        n = batch.n
         self.metrics.count_at("NumberOfMessagesReceived", now, n)
         if now >= self.warmup:  # ReceiveMessage calls of up to 10 messages, per 64 KB
             cost = self._receive_cost
@@ -94,33 +94,30 @@ class SqsSource:
                 cost[n] = batched_requests(n, self.spec.workload.record_bytes)
             self.requests["receive"] += cost[n]
         if self.rows:
-            self.rows.received.append(ids)
+            self.rows.received.add(batch.span())
 
     def _invoke(self, batch: Batch) -> bool:
         """Invoke the function with the batch; False if throttled (the messages return)."""
         now = self.clock.now
-        ids = batch.ids
         st = self.queue.store
-        poisoned = st.poison[ids - st.base] if self.spec.poison_rate > 0 else None
+        poisoned = st.poison[st.rows(batch.span())] if self.spec.poison_rate > 0 else None
         # without ReportBatchItemFailures a poison message makes the handler raise
         raises = (poisoned is not None and not self.spec.report_batch_item_failures
                   and bool(poisoned.any()))
-        if self.function.invoke(self, len(ids), batch, fail=raises) is None:
+        if self.function.invoke(self, batch.n, batch, fail=raises) is None:
             batch.poisoned = poisoned
             if self.rows:
-                self.rows.started[0].append(ids)
-                self.rows.started[1].append(now)
+                self.rows.started.add(batch.span(), now)
             return True
         # throttled: the messages come back after the visibility timeout
-        self.queue.settle(batch, np.zeros(len(ids), dtype=bool), now,
+        self.queue.settle(batch, np.zeros(batch.n, dtype=bool), now,
                           max(now, batch.received + self.vt))
         return False
 
     def completed(self, batch: Batch, start: float, end: float, ok: bool,
                   cold: bool) -> None:
         """Called by the function when the batch's invocation ends."""
-        ids = batch.ids
-        n = len(ids)
+        n = batch.n
         if not ok:
             good = np.zeros(n, dtype=bool)
         elif batch.poisoned is None or not batch.poisoned.any():
@@ -132,21 +129,19 @@ class SqsSource:
         else:
             good = ~batch.poisoned
         if self.rows:
-            self.rows.cold[0].append(ids)
-            self.rows.cold[1].append(cold)
+            self.rows.cold.add(batch.span(), cold)
         deleted = n if good is None else int(np.count_nonzero(good))
         if deleted and end >= self.warmup:  # DeleteMessageBatch calls of up to 10
             self.requests["delete"] += -(-deleted // SQS_BATCH_MAX)
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
-    def _finished(self, ids: np.ndarray, rows, outcome: int, end) -> None:
+    def _finished(self, ids: np.ndarray | range, rows, outcome: int, end) -> None:
         """Messages ``ids`` (store ``rows``) ended in ``outcome`` at ``end``."""
         if outcome == SUCCEEDED:  # end is the batch's end time
             self.metrics.count_at("Succeeded", end, len(ids))
             if self.rows:  # booked at the horizon
-                self.rows.deleted[0].append(ids)
-                self.rows.deleted[1].append(end)
+                self.rows.deleted.add(ids, end)
                 return
         led = self.ledger
         arrival = self.queue.store.arrival[rows]

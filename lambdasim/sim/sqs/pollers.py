@@ -40,8 +40,6 @@ from __future__ import annotations
 import math
 from typing import Final
 
-import numpy as np
-
 from ...spec.aws import SQS_SCALING, SQS_START_POLLERS, SYNC_PAYLOAD_BYTES
 from ...spec.sqs import SqsSourceSpec
 from ..clock import Clock, Timer
@@ -130,7 +128,7 @@ class IdleTime:
 class Pollers:
     """The mapping's pollers: each asks the queue for a batch, waits for messages, or
     retires. ``dispatch(batch)`` invokes a batch and returns whether it started;
-    ``received(ids, now)`` is told of every receive."""
+    ``received(batch, now)`` is told of every receive (a gathering batch's parts each)."""
 
     def __init__(self, clock: Clock, queue: Queue, spec: SqsSourceSpec, dispatch, received,
                  receive_delay=None):
@@ -190,13 +188,12 @@ class Pollers:
             self.wake_waiting()
 
     def _receive(self, now: float) -> int:
-        q, b = self.queue, self.batch_size
-        ids, segs, lo = q.receive(now, b)
-        if not len(ids):
+        batch = self.queue.receive(now, self.batch_size)
+        if batch is None:
             return self._wait()
-        batch = Batch(ids, segs, now, lo)
-        self.received(ids, now)
-        if self.window > 0 and len(ids) < b:
+        self.received(batch, now)
+        if self.window > 0 and batch.n < self.batch_size:
+            batch.parts.append(batch.ids)
             batch.deadline = now + self.window
             self.filler = batch
             self.schedule_fill()
@@ -269,15 +266,15 @@ class Pollers:
         have = sum(len(p) for p in b.parts)
         need = self.batch_size - have
         if need > 0 and self.queue.visible(now) > 0:
-            ids, _, _ = self.queue.receive(now, need)
-            if len(ids):
-                b.parts.append(ids)
+            more = self.queue.receive(now, need)
+            if more is not None:
+                b.parts.append(more.ids)
                 b.lo = -1  # parts: not known to be one range
-                self.received(ids, now)
-                have += len(ids)
+                self.received(more, now)
+                have += more.n
         if have >= self.batch_size or now >= b.deadline - EPS:
             self.filler = None
-            b.ids = np.concatenate(b.parts) if len(b.parts) > 1 else b.parts[0]
+            b.join()
             self._invoke(b)
             self.wake_waiting()
         else:

@@ -36,8 +36,6 @@ from ...spec.sqs import SqsSourceSpec
 from ..ledger import EXPIRED, FAILED, SUCCEEDED
 from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, Store
 
-NO_IDS = np.empty(0, dtype=np.int64)  # no message
-
 
 class Queue:
     """What standard and FIFO queues share: the message store and the outcome counters.
@@ -57,6 +55,11 @@ class Queue:
         self._arrived = 0
         self.n_done = self.n_in_batch = self.n_invisible = 0
         self.seq = 0
+        #: first id never received. A batch of never-received messages (one range of ids) is
+        #: not written to the store when received: its messages stay QUEUED with no receive
+        #: counted until the batch ends (so ids below ``fresh`` QUEUED with no receive are in a
+        #: batch); the FIFO queue counts every receive at once and leaves this at 0
+        self.fresh = 0
 
     def add(self, arrival, poison, group) -> int:
         self.win_first = self.store.n
@@ -87,14 +90,14 @@ class Queue:
         vis = arrived - self.n_done - self.n_in_batch - self.n_invisible
         return vis, self.n_in_batch + self.n_invisible, self.store.oldest(arrived)
 
-    def finish(self, ids: np.ndarray, outcome: int, end, lo: int = -1) -> None:
-        """Messages ``ids`` end in ``outcome`` at ``end``; ``lo`` >= 0: they are the range of
-        ids from ``lo``."""
+    def finish(self, ids: np.ndarray | range, outcome: int, end) -> None:
+        """Messages ``ids`` (an array, or a range: a batch of never-received messages) end in
+        ``outcome`` at ``end``."""
         n = len(ids)
         if not n:
             return
         st = self.store
-        rows = slice(lo - st.base, lo - st.base + n) if lo >= 0 else ids - st.base
+        rows = st.rows(ids)
         # a message ended twice counts twice in n_done: the check at the horizon catches it
         st.state[rows] = DONE
         self.n_done += n
@@ -134,7 +137,11 @@ class Queue:
         st.advance()
         lo, hi = st.head - st.base, st.n - st.base
         state, arrival = st.state[lo:hi], st.arrival[lo:hi]
-        old = (state == QUEUED) & (arrival + self.retention <= horizon + EPS)
+        queued = state == QUEUED
+        k = self.fresh - st.head  # QUEUED below fresh with no receive counted: in a batch
+        if k > 0:
+            queued[:k] &= st.receives[lo:lo + k] > 0
+        old = queued & (arrival + self.retention <= horizon + EPS)
         if old.any():
             self.finish(np.flatnonzero(old) + st.head, EXPIRED, arrival[old] + self.retention)
         return arrival[state != DONE]  # the view sees the expiries just made
@@ -168,7 +175,7 @@ class Queue:
     def fill_time(self, now: float, need: int) -> float:  # pragma: no cover - standard only
         raise NotImplementedError
 
-    def receive(self, now: float, k: int) -> tuple:  # pragma: no cover - overridden
+    def receive(self, now: float, k: int) -> Batch | None:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
@@ -179,7 +186,6 @@ class Queue:
 class StandardQueue(Queue):
     def __init__(self, spec, on_finish):
         super().__init__(spec, on_finish)
-        self.fresh = 0  # first id never received
         self.returning: list = []  # heap of (visible_at, seq, ids)
         self.ready: deque[np.ndarray] = deque()  # returned messages visible again
         self.n_ready = 0
@@ -272,21 +278,18 @@ class StandardQueue(Queue):
         self.fresh += m
         return ids
 
-    def receive(self, now: float, k: int):
-        """Receive up to ``k`` messages: (ids, None, first id if they are one range else -1)."""
+    def receive(self, now: float, k: int) -> Batch | None:
+        """Receive up to ``k`` messages (None: none)."""
         self.release(now)
         self.expire(now)
-        if not self.ready:  # never-received messages only: one range of ids
+        if not self.ready:  # never-received messages only: one range of ids, not written
             lo = self.fresh
             m = min(k, self.arrived(now) - lo)
             if m <= 0:
-                return NO_IDS, None, -1
+                return None
             self.fresh = lo + m
-            st = self.store
-            st.receives[lo - st.base:lo - st.base + m] = 1
-            st.state[lo - st.base:lo - st.base + m] = IN_BATCH
             self.n_in_batch += m
-            return np.arange(lo, lo + m), None, lo
+            return Batch(None, None, now, lo, m)
         got, n = [], 0
         while n < k:
             ids = self._take(now, k - n)
@@ -295,23 +298,28 @@ class StandardQueue(Queue):
             if len(ids):
                 got.append(ids)
                 n += len(ids)
-        ids = np.concatenate(got) if len(got) > 1 else got[0] if got else NO_IDS
+        if not got:
+            return None
+        ids = np.concatenate(got) if len(got) > 1 else got[0]
         self._mark_received(ids)
-        return ids, None, -1
+        return Batch(ids, None, now)
 
     def settle(self, batch: Batch, ok: np.ndarray | None, now: float,
                visible_at: float) -> None:
         """The batch ended at ``now``: delete the ``ok`` messages (None: all), return the rest
         at ``visible_at``."""
-        ids = batch.ids
-        self.n_in_batch -= len(ids)
+        self.n_in_batch -= batch.n
         if ok is None:
-            self.finish(ids, SUCCEEDED, now, batch.lo)
+            self.finish(batch.span(), SUCCEEDED, now)
             return
+        ids = batch.ids
+        st = self.store
+        rows = ids - st.base  # never-received messages' receives are counted now
+        st.receives[rows] = np.maximum(st.receives[rows], 1)
         self.finish(ids[ok], SUCCEEDED, now)
         back = ids[~ok]
         if len(back):
-            self.store.state[back - self.store.base] = QUEUED
+            st.state[back - st.base] = QUEUED
             self.n_invisible += len(back)
             heapq.heappush(self.returning, (visible_at, self.seq, back))
             self.seq += 1

@@ -15,34 +15,65 @@ import numpy as np
 from ..ledger import SUCCEEDED, Ledger
 
 
+class Noted:
+    """Batches' ids, each batch with a value of type ``dtype``: a batch of never-received
+    messages as its range of ids (two ints), any other as its id array."""
+
+    def __init__(self, dtype: type = bool):
+        self.dtype = dtype
+        self.lo: list[int] = []
+        self.n: list[int] = []
+        self.range_values: list = []
+        self.arrays: list[np.ndarray] = []
+        self.array_values: list = []
+
+    def add(self, ids: np.ndarray | range, value=None) -> None:
+        if isinstance(ids, range):
+            self.lo.append(ids.start)
+            self.n.append(len(ids))
+            self.range_values.append(value)
+        else:
+            self.arrays.append(ids)
+            self.array_values.append(value)
+
+    def ids(self) -> np.ndarray:
+        """Every id noted. The ranges come first: a range is its messages' first receive, so
+        whatever is noted later for an id stays later."""
+        n = _array(self.n, np.int64)
+        ranges = np.repeat(_array(self.lo, np.int64) - (np.cumsum(n) - n), n)
+        return np.concatenate([ranges + np.arange(len(ranges)), *self.arrays])
+
+    def flat(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every id noted (as :meth:`ids`), and its batch's value."""
+        counts = _array([*self.n, *map(len, self.arrays)], np.int64)
+        values = _array([*self.range_values, *self.array_values], self.dtype)
+        return self.ids(), np.repeat(values, counts)
+
+
+def _array(values: list, dtype) -> np.ndarray:
+    return np.fromiter(values, dtype, len(values))
+
+
 class Rows:
-    """What full detail books per batch, kept as lists of id arrays until the horizon."""
+    """What full detail books per batch, until the horizon."""
 
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
         self._clear()
 
     def _clear(self) -> None:
-        self.received: list[np.ndarray] = []
-        self.started: tuple[list, list] = ([], [])  # id arrays, start times
-        self.cold: tuple[list, list] = ([], [])  # id arrays, cold or not
-        self.deleted: tuple[list, list] = ([], [])  # id arrays, end times
+        self.received = Noted()
+        self.started = Noted(float)  # start times
+        self.cold = Noted(bool)  # cold or not
+        self.deleted = Noted(float)  # end times
 
     def book(self) -> None:
         led = self.ledger
-        if self.received:
-            ids = np.concatenate(self.received)
+        ids = self.received.ids()
+        if len(ids):
             led.attempts[: led.n] += np.bincount(ids, minlength=led.n).astype(np.int32)
-        led.set_last(led.start, *_flat(*self.started))
-        led.set_last(led.cold, *_flat(*self.cold))
-        ids, end = _flat(*self.deleted)
+        led.set_last(led.start, *self.started.flat())
+        led.set_last(led.cold, *self.cold.flat())
+        ids, end = self.deleted.flat()
         led.ended(ids, end, SUCCEEDED, led.cold[ids])
         self._clear()
-
-
-def _flat(ids: list, values: list) -> tuple[np.ndarray, np.ndarray]:
-    """The id arrays joined, and each array's value repeated over its ids."""
-    if not ids:
-        return np.empty(0, np.int64), np.empty(0)
-    counts = np.fromiter(map(len, ids), np.int64, len(ids))
-    return np.concatenate(ids), np.repeat(np.asarray(values), counts)

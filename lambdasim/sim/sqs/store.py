@@ -59,6 +59,12 @@ class Store:
         self.poison, self.state = moved(self.poison), moved(self.state)
         self.base = self.head
 
+    def rows(self, ids: np.ndarray | range) -> np.ndarray | slice:
+        """The rows of messages ``ids``: a slice for a range."""
+        if isinstance(ids, range):
+            return slice(ids.start - self.base, ids.stop - self.base)
+        return ids - self.base
+
     def advance(self) -> None:
         """Move ``head`` past finished messages."""
         h, n = self.head - self.base, self.n - self.base
@@ -129,13 +135,33 @@ class IdQueue:
 
 
 class Batch:
-    """Messages received by one poller: ids, FIFO group segments, time of first receive, and
-    the first id if the ids are one range (else -1)."""
+    """Messages received by one poller: their number ``n``, FIFO group segments, the time of
+    the first receive, and the first id ``lo`` if the ids are one range (else -1). A range's
+    id array is made only if something asks for :attr:`ids`; :meth:`span` books it as a
+    ``range``."""
 
-    __slots__ = ("ids", "segs", "received", "lo", "parts", "deadline", "poisoned")
+    __slots__ = ("_ids", "n", "segs", "received", "lo", "parts", "deadline", "poisoned")
 
-    def __init__(self, ids: np.ndarray, segs, received: float, lo: int = -1):
-        self.ids, self.segs, self.received, self.lo = ids, segs, received, lo
-        self.parts: list[np.ndarray] = [ids]
+    def __init__(self, ids: np.ndarray | None, segs, received: float, lo: int = -1,
+                 n: int = 0):
+        self._ids, self.segs, self.received, self.lo = ids, segs, received, lo
+        self.n = n if ids is None else len(ids)
+        self.parts: list[np.ndarray] = []  # what a batch gathering in its window holds
         self.deadline = received
         self.poisoned: np.ndarray | None = None
+
+    @property
+    def ids(self) -> np.ndarray:
+        if self._ids is None:
+            self._ids = np.arange(self.lo, self.lo + self.n)
+        return self._ids
+
+    def span(self) -> np.ndarray | range:
+        """The ids: a ``range`` if they are one (no array made), else the array."""
+        return range(self.lo, self.lo + self.n) if self.lo >= 0 else self.ids
+
+    def join(self) -> None:
+        """The gathered parts become the batch's ids."""
+        p = self.parts
+        self._ids = np.concatenate(p) if len(p) > 1 else p[0]
+        self.n = len(self._ids)
