@@ -15,7 +15,7 @@ from setuptools import setup
 #: environments, the function, the push paths and the SQS path
 COMPILED = ["clock", "arrivals", "concurrency", "environments", "function", "caller",
             "async_queue", "sync", "sqs/store", "sqs/queues", "sqs/fifo", "sqs/pollers",
-            "sqs/metrics", "sqs/mapping"]
+            "sqs/metrics", "sqs/rows", "sqs/mapping"]
 
 
 def ext_modules() -> list:

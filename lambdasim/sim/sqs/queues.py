@@ -70,10 +70,16 @@ class Queue:
 
     def arrived(self, now: float) -> int:
         """Number of messages that have arrived by ``now``."""
-        if now != self._arrived_at:  # time only moves forward: search from the last count
+        if now != self._arrived_at:  # time only moves forward: go on from the last count
             self._arrived_at = now
-            self._arrived = self.win_first + bisect_right(
-                self.win_arr, now + EPS, self._arrived - self.win_first)
+            arr, t = self.win_arr, now + EPS
+            i, n = self._arrived - self.win_first, len(arr)
+            stop = min(n, i + 8)  # a few steps (the usual case), then a binary search
+            while i < stop and arr[i] <= t:
+                i += 1
+            if i == stop and i < n and arr[i] <= t:
+                i = bisect_right(arr, t, i)
+            self._arrived = self.win_first + i
         return self._arrived
 
     def visible(self, now: float) -> int:
