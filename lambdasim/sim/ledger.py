@@ -15,6 +15,7 @@ computed from the rows. Without rows it keeps exact counts and a latency histogr
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
@@ -119,11 +120,12 @@ class Ledger:
         if reason:
             self.reason[i] = reason
 
-    def settle(self, ids: np.ndarray | range, arrival: np.ndarray, outcome: int, end,
+    def settle(self, ids: np.ndarray | Sized, arrival: np.ndarray, outcome: int, end,
                start: float | None = np.nan, cold: bool | None = False,
                reason: int = 0) -> None:
         """Events ``ids`` (arriving at ``arrival``) end in ``outcome`` at ``end`` (for
-        ``reason``); with rows, ``start`` and ``cold`` None keep the rows' values."""
+        ``reason``); with rows, ``start`` and ``cold`` None keep the rows' values. Without
+        rows only their number counts (``ids`` may be anything with a length)."""
         n = len(ids)
         if n == 0:
             return

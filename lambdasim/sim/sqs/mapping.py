@@ -94,20 +94,20 @@ class SqsSource:
                 cost[n] = batched_requests(n, self.spec.workload.record_bytes)
             self.requests["receive"] += cost[n]
         if self.rows:
-            self.rows.received.add(batch.span())
+            self.rows.received.add(batch)
 
     def _invoke(self, batch: Batch) -> bool:
         """Invoke the function with the batch; False if throttled (the messages return)."""
         now = self.clock.now
         st = self.queue.store
-        poisoned = st.poison[st.rows(batch.span())] if self.spec.poison_rate > 0 else None
+        poisoned = st.poison[st.rows(batch)] if self.spec.poison_rate > 0 else None
         # without ReportBatchItemFailures a poison message makes the handler raise
         raises = (poisoned is not None and not self.spec.report_batch_item_failures
                   and bool(poisoned.any()))
         if self.function.invoke(self, batch.n, batch, fail=raises) is None:
             batch.poisoned = poisoned
             if self.rows:
-                self.rows.started.add(batch.span(), now)
+                self.rows.started.add(batch, now)
             return True
         # throttled: the messages come back after the visibility timeout
         self.queue.settle(batch, np.zeros(batch.n, dtype=bool), now,
@@ -129,14 +129,14 @@ class SqsSource:
         else:
             good = ~batch.poisoned
         if self.rows:
-            self.rows.cold.add(batch.span(), cold)
+            self.rows.cold.add(batch, cold)
         deleted = n if good is None else int(np.count_nonzero(good))
         if deleted and end >= self.warmup:  # DeleteMessageBatch calls of up to 10
             self.requests["delete"] += -(-deleted // SQS_BATCH_MAX)
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
-    def _finished(self, ids: np.ndarray | range, rows, outcome: int, end) -> None:
+    def _finished(self, ids: np.ndarray | Batch, rows, outcome: int, end) -> None:
         """Messages ``ids`` (store ``rows``) ended in ``outcome`` at ``end``."""
         if outcome == SUCCEEDED:  # end is the batch's end time
             self.metrics.count_at("Succeeded", end, len(ids))

@@ -96,8 +96,8 @@ class Queue:
         vis = arrived - self.n_done - self.n_in_batch - self.n_invisible
         return vis, self.n_in_batch + self.n_invisible, self.store.oldest(arrived)
 
-    def finish(self, ids: np.ndarray | range, outcome: int, end) -> None:
-        """Messages ``ids`` (an array, or a range: a batch of never-received messages) end in
+    def finish(self, ids: np.ndarray | Batch, outcome: int, end) -> None:
+        """Messages ``ids`` (an array, or a whole batch: for a range, no array is made) end in
         ``outcome`` at ``end``."""
         n = len(ids)
         if not n:
@@ -316,7 +316,7 @@ class StandardQueue(Queue):
         at ``visible_at``."""
         self.n_in_batch -= batch.n
         if ok is None:
-            self.finish(batch.span(), SUCCEEDED, now)
+            self.finish(batch, SUCCEEDED, now)
             return
         ids = batch.ids
         st = self.store

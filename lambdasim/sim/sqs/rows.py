@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ledger import SUCCEEDED, Ledger
+from .store import Batch
 
 
 class Noted:
@@ -27,14 +28,17 @@ class Noted:
         self.arrays: list[np.ndarray] = []
         self.array_values: list = []
 
-    def add(self, ids: np.ndarray | range, value=None) -> None:
-        if isinstance(ids, range):
-            self.lo.append(ids.start)
-            self.n.append(len(ids))
-            self.range_values.append(value)
-        else:
-            self.arrays.append(ids)
-            self.array_values.append(value)
+    def add(self, ids: np.ndarray | Batch, value=None) -> None:
+        """Note messages ``ids``: an array, or a batch's."""
+        if isinstance(ids, Batch):
+            if ids.lo >= 0:
+                self.lo.append(ids.lo)
+                self.n.append(ids.n)
+                self.range_values.append(value)
+                return
+            ids = ids.ids
+        self.arrays.append(ids)
+        self.array_values.append(value)
 
     def ids(self) -> np.ndarray:
         """Every id noted. The ranges come first: a range is its messages' first receive, so

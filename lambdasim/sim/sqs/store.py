@@ -59,10 +59,12 @@ class Store:
         self.poison, self.state = moved(self.poison), moved(self.state)
         self.base = self.head
 
-    def rows(self, ids: np.ndarray | range) -> np.ndarray | slice:
-        """The rows of messages ``ids``: a slice for a range."""
-        if isinstance(ids, range):
-            return slice(ids.start - self.base, ids.stop - self.base)
+    def rows(self, ids: np.ndarray | Batch) -> np.ndarray | slice:
+        """The rows of messages ``ids`` (an array, or a batch's: a slice for a range)."""
+        if isinstance(ids, Batch):
+            if ids.lo >= 0:
+                return slice(ids.lo - self.base, ids.lo + ids.n - self.base)
+            ids = ids.ids
         return ids - self.base
 
     def advance(self) -> None:
@@ -137,8 +139,7 @@ class IdQueue:
 class Batch:
     """Messages received by one poller: their number ``n``, FIFO group segments, the time of
     the first receive, and the first id ``lo`` if the ids are one range (else -1). A range's
-    id array is made only if something asks for :attr:`ids`; :meth:`span` books it as a
-    ``range``."""
+    id array is made only if something asks for :attr:`ids`."""
 
     __slots__ = ("_ids", "n", "segs", "received", "lo", "parts", "deadline", "poisoned")
 
@@ -156,9 +157,8 @@ class Batch:
             self._ids = np.arange(self.lo, self.lo + self.n)
         return self._ids
 
-    def span(self) -> np.ndarray | range:
-        """The ids: a ``range`` if they are one (no array made), else the array."""
-        return range(self.lo, self.lo + self.n) if self.lo >= 0 else self.ids
+    def __len__(self) -> int:
+        return self.n
 
     def join(self) -> None:
         """The gathered parts become the batch's ids."""
