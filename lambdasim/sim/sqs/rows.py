@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ledger import SUCCEEDED, Ledger
-from .store import Batch
+from .store import Batch, expand
 
 
 class Noted:
@@ -43,15 +43,23 @@ class Noted:
     def ids(self) -> np.ndarray:
         """Every id noted. The ranges come first: a range is its messages' first receive, so
         whatever is noted later for an id stays later."""
-        n = _array(self.n, np.int64)
-        ranges = np.repeat(_array(self.lo, np.int64) - (np.cumsum(n) - n), n)
-        return np.concatenate([ranges + np.arange(len(ranges)), *self.arrays])
+        return np.concatenate([expand(_array(self.lo, np.int64), _array(self.n, np.int64)),
+                               *self.arrays])
 
     def flat(self) -> tuple[np.ndarray, np.ndarray]:
         """Every id noted (as :meth:`ids`), and its batch's value."""
         counts = _array([*self.n, *map(len, self.arrays)], np.int64)
         values = _array([*self.range_values, *self.array_values], self.dtype)
         return self.ids(), np.repeat(values, counts)
+
+
+def _last(column: np.ndarray, noted: Noted) -> None:
+    """``column[id]`` = the value last noted for each id."""
+    ids, values = noted.flat()
+    if noted.arrays:
+        Ledger.set_last(column, ids, values)
+    else:  # ranges only: each id once
+        column[ids] = values
 
 
 def _array(values: list, dtype) -> np.ndarray:
@@ -76,8 +84,8 @@ class Rows:
         ids = self.received.ids()
         if len(ids):
             led.attempts[: led.n] += np.bincount(ids, minlength=led.n).astype(np.int32)
-        led.set_last(led.start, *self.started.flat())
-        led.set_last(led.cold, *self.cold.flat())
+        _last(led.start, self.started)
+        _last(led.cold, self.cold)
         ids, end = self.deleted.flat()
         led.ended(ids, end, SUCCEEDED, led.cold[ids])
         self._clear()

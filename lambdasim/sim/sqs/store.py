@@ -21,6 +21,11 @@ IN_BATCH: Final = 1
 DONE: Final = 2
 
 
+def expand(lo: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The ranges ``lo[i] .. lo[i] + n[i] - 1`` in one array."""
+    return np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+
+
 class Store:
     """Per-message columns, row = id - base. Ids below ``head`` are all finished; the finished
     prefix is dropped when the arrays are reallocated."""
