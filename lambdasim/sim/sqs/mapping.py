@@ -79,7 +79,7 @@ class SqsSource:
         self.queue.add(arrivals, poison, group)
         self.ledger.offer(arrivals, **({"group": group} if spec.fifo else {}))
         if k:
-            self.metrics.count("Offered", arrivals, 1.0)
+            self.metrics.count("Offered", arrivals)
         if self.pollers.filler is not None:
             self.pollers.schedule_fill()
         self.pollers.wake_waiting()

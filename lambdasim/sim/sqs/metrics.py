@@ -32,11 +32,11 @@ class QueueMetrics:
         self.maxes = {k: np.full(nb, np.nan) for k in MAXES}
         self.age_max = math.nan  # largest ApproximateAgeOfOldestMessage after the warm-up
 
-    def count(self, metric: str, t, n) -> None:
-        """Add ``n`` to ``metric`` at times ``t`` (an array)."""
+    def count(self, metric: str, t: np.ndarray) -> None:
+        """Add one to ``metric`` at each of the times ``t``."""
         arr = self.sums[metric]
-        idx = np.minimum((np.asarray(t) / self.tick).astype(np.int64), len(arr) - 1)
-        np.add.at(arr, idx, n)
+        idx = np.minimum((t / self.tick).astype(np.int64), len(arr) - 1)
+        arr += np.bincount(idx, minlength=len(arr))
 
     def count_at(self, metric: str, t: float, n: int) -> None:
         """Add ``n`` to ``metric`` at time ``t`` (kept in a Python list: cheaper per call)."""

@@ -74,26 +74,27 @@ class Store:
 
     def advance(self) -> None:
         """Move ``head`` past finished messages."""
-        h, n = self.head - self.base, self.n - self.base
-        while h < n:
-            blk = self.state[h:min(n, h + 8192)]
-            nz = np.flatnonzero(blk != DONE)
-            if len(nz):
-                h += int(nz[0])
+        h, n, step = self.head - self.base, self.n - self.base, 256
+        while h < n:  # blocks growing from 256 rows: what is unfinished is usually near
+            blk = self.state[h:min(n, h + step)] != DONE
+            i = int(blk.argmax())  # the first unfinished (0 if none)
+            if blk[i]:
+                h += i
                 break
             h += len(blk)
+            step = 8192
         self.head = h + self.base
 
     def oldest(self, arrived: int) -> float | None:
         """Arrival time of the oldest unfinished message received fewer than 3 times."""
-        h, n = self.head - self.base, arrived - self.base
+        h, n, step = self.head - self.base, arrived - self.base, 256
         while h < n:
-            e = min(n, h + 8192)
+            e = min(n, h + step)
             ok = (self.state[h:e] != DONE) & (self.receives[h:e] < SQS_AGE_SKIP_RECEIVES)
-            nz = np.flatnonzero(ok)
-            if len(nz):
-                return float(self.arrival[h + nz[0]])
-            h = e
+            i = int(ok.argmax())
+            if ok[i]:
+                return float(self.arrival[h + i])
+            h, step = e, 8192
         return None
 
 
