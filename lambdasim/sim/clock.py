@@ -20,7 +20,6 @@ import gc
 import math
 from bisect import insort
 from heapq import heapify, heappop, heappush
-from itertools import count
 from typing import Final
 
 import numpy as np
@@ -53,7 +52,7 @@ class Clock:
         self.env = simpy.Environment()
         self.horizon = horizon
         self.now = 0.0
-        self._seq = count()
+        self._seq = 0  # callbacks scheduled so far: the tie-break of equal times
         self._wake = _INF  # time of the pending SimPy wake-up (-inf while draining)
         self._until = horizon
         self._limit = -_INF  # while draining: callbacks due before this run now
@@ -63,23 +62,24 @@ class Clock:
         self._order: list[int] = []  # the numbers of ``_buckets``, a heap
         self._cur: list[tuple] = []  # the earliest bucket, sorted, done up to ``_ci``
         self._ci = 0
-        self._cb: int | None = None  # the number of ``_cur``'s bucket
+        self._cb = -1  # the number of ``_cur``'s bucket (-1: none)
 
     def on(self, t: float, fn, args: tuple) -> None:
         """Call ``fn(*args)`` at time ``t`` (now if ``t`` has passed): the hot paths' form,
         without :meth:`at`'s packing of arguments."""
         if t < self.now:
             t = self.now
-        e = (t, next(self._seq), fn, args)
+        self._seq += 1
+        e = (t, self._seq, fn, args)
         b = int(t * self._per_s)
         if b == self._cb:
-            insort(self._cur, e, lo=self._ci)
+            insort(self._cur, e, self._ci)
         else:
             bucket = self._buckets.get(b)
             if bucket is not None:
                 bucket.append(e)
             else:
-                if self._cb is not None and b < self._cb:  # before the sorted bucket
+                if 0 <= self._cb and b < self._cb:  # before the sorted bucket
                     self._shelve()
                 self._buckets[b] = [e]
                 heappush(self._order, b)
@@ -160,7 +160,7 @@ class Clock:
             self._fill += 0.1 * (len(cur) - self._fill)
             if self._fill < FILL_LOW or self._fill > FILL_HIGH:
                 self._regrid(4.0 if self._fill < FILL_LOW else 0.25)
-            self._cur, self._ci, self._cb = [], 0, None
+            self._cur, self._ci, self._cb = [], 0, -1
         if not self._order:
             return None
         b = heappop(self._order)
@@ -172,10 +172,10 @@ class Clock:
     def _shelve(self) -> None:
         """Put the sorted bucket's remaining callbacks back with the others."""
         rest, cb = self._cur[self._ci:], self._cb
-        if rest and cb is not None:
+        if rest and cb >= 0:
             self._buckets[cb] = rest
             heappush(self._order, cb)
-        self._cur, self._ci, self._cb = [], 0, None
+        self._cur, self._ci, self._cb = [], 0, -1
 
     def _regrid(self, factor: float) -> None:
         """Make the buckets ``factor`` times wider (within the limits) and re-file the
