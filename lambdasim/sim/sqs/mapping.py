@@ -26,13 +26,14 @@ from ...spec.pricing import SQS_BATCH_MAX, batched_requests, chunks
 from ...spec.sqs import SqsSourceSpec
 from ..arrivals import arrivals
 from ..clock import Feeder
+from ..function import Function
 from ..ledger import EXPIRED, FAILED, SUCCEEDED, ConservationError, Ledger, Reason
 from ..log import SourceLog
 from ..source import Context
 from .fifo import FifoQueue
 from .metrics import QueueMetrics
 from .pollers import LONG_POLL_S, TICK_S, Pollers
-from .queues import StandardQueue
+from .queues import Queue, StandardQueue
 from .rows import Rows
 from .store import Batch
 
@@ -46,11 +47,13 @@ class SqsSource:
     def __init__(self, spec: SqsSourceSpec, index: int, ctx: Context):
         self.spec, self.index, self.name = spec, index, spec.name
         self.clock = ctx.clock
-        self.function = ctx.functions[spec.function]
+        self.function: Function = ctx.functions[spec.function]
         self._arrivals = ctx.rng("arrivals", spec.name)
         self._poison_rng, self._group_rng, rtt_rng = ctx.rng("source", spec.name).spawn(3)
         self.vt = spec.visibility_timeout_s
-        self.queue = (FifoQueue if spec.fifo else StandardQueue)(spec, self._finished)
+        self.queue: Queue = (FifoQueue if spec.fifo else StandardQueue)(spec, self._finished)
+        self.fifo, self.item_failures = spec.fifo, spec.report_batch_item_failures
+        self.poisoning = spec.poison_rate > 0
         self.ledger = Ledger(spec.name, ctx.warmup, rows=ctx.full,
                              columns={"group": np.int32} if spec.fifo else None)
         self.rows = Rows(self.ledger) if ctx.full else None  # full detail's rows, booked late
@@ -100,9 +103,9 @@ class SqsSource:
         """Invoke the function with the batch; False if throttled (the messages return)."""
         now = self.clock.now
         st = self.queue.store
-        poisoned = st.poison[st.rows(batch)] if self.spec.poison_rate > 0 else None
+        poisoned = st.poison[st.rows(batch)] if self.poisoning else None
         # without ReportBatchItemFailures a poison message makes the handler raise
-        raises = (poisoned is not None and not self.spec.report_batch_item_failures
+        raises = (poisoned is not None and not self.item_failures
                   and bool(poisoned.any()))
         if self.function.invoke(self, batch.n, batch, fail=raises) is None:
             batch.poisoned = poisoned
@@ -122,9 +125,9 @@ class SqsSource:
             good = np.zeros(n, dtype=bool)
         elif batch.poisoned is None or not batch.poisoned.any():
             good = None  # all
-        elif not self.spec.report_batch_item_failures:
+        elif not self.item_failures:
             good = np.zeros(n, dtype=bool)
-        elif self.spec.fifo:  # the first failure and everything after it come back
+        elif self.fifo:  # the first failure and everything after it come back
             good = np.arange(n) < int(np.argmax(batch.poisoned))
         else:
             good = ~batch.poisoned

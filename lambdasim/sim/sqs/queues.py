@@ -51,7 +51,7 @@ class Queue:
         self.mrc = spec.max_receive_count
         self.win_first = 0
         self.win_arr: list[float] = []  # the current window's arrival times
-        self._arrived_at: float | None = None
+        self._arrived_at = -1.0  # when ``_arrived`` was counted (-1: not in this window)
         self._arrived = 0
         self.n_done = self.n_in_batch = self.n_invisible = 0
         self.seq = 0
@@ -64,7 +64,7 @@ class Queue:
     def add(self, arrival, poison, group) -> int:
         self.win_first = self.store.n
         self.win_arr = arrival.tolist()  # bisect on a list beats searchsorted per call
-        self._arrived_at = None
+        self._arrived_at = -1.0
         self._arrived = self.win_first
         return self.store.add(arrival, poison)
 
@@ -192,7 +192,7 @@ class Queue:
 class StandardQueue(Queue):
     def __init__(self, spec, on_finish):
         super().__init__(spec, on_finish)
-        self.returning: list = []  # heap of (visible_at, seq, ids)
+        self.returning: list[tuple[float, int, np.ndarray]] = []  # heap: (visible_at, seq, ids)
         self.ready: deque[np.ndarray] = deque()  # returned messages visible again
         self.n_ready = 0
         self._quiet_until = -math.inf  # no never-received message can expire before this
