@@ -27,7 +27,7 @@ from .concurrency import (
     ScalingBucket,
     Throttle,
 )
-from .environments import Environments
+from .environments import Env, Environments
 from .log import FunctionLog
 
 #: the invocation log's columns, appended per invocation (the hot path): the times in typed
@@ -69,12 +69,14 @@ class Function:
         now = self.clock.now
         envs = self.envs
         idle = envs.idle  # a warm one, once those past their idle timeout are reclaimed
-        warm = bool(idle) and (idle[0][1] + envs.keep_alive > now or envs.warm_idle(now))
+        warm = bool(idle) and (idle[0].idle_since + envs.keep_alive > now
+                               or envs.warm_idle(now))
         grant = self.admission.acquire(now, envs.provisioned_idle > 0, warm)
         if grant >= THROTTLED:
             reason = grant - THROTTLED
             self.thr.append((now, source.index, reason))
             return _THROTTLES[reason]
+        rec: Env | None
         if grant == WARM:
             rec, init = envs.idle.pop(), 0.0
         elif grant == COLD:
@@ -100,7 +102,8 @@ class Function:
         self.clock.on(end, self._end, (source, token, now, not error, rec, grant))
         return None
 
-    def _done(self, source, token, start: float, ok: bool, rec, grant: int) -> None:
+    def _done(self, source, token, start: float, ok: bool, rec: Env | None,
+              grant: int) -> None:
         now = self.clock.now
         self.admission.release(grant)
         self.envs.put_back(rec, now)
