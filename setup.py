@@ -13,7 +13,7 @@ from setuptools import setup
 
 #: the event loop's hot path (modules of lambdasim/sim): the clock, arrivals, admission,
 #: environments, the function, the push paths and the SQS path
-COMPILED = ["clock", "arrivals", "concurrency", "environments", "function", "caller",
+COMPILED = ["clock", "columns", "arrivals", "concurrency", "environments", "function", "caller",
             "async_queue", "sync", "sqs/store", "sqs/queues", "sqs/fifo", "sqs/pollers",
             "sqs/metrics", "sqs/rows", "sqs/mapping"]
 

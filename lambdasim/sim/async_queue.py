@@ -115,7 +115,7 @@ class AsyncSource(Caller):
         out = led.view("outcome")
         gone = (out == FAILED) | (out == DROPPED)
         received = enq[enq <= self.clock.now]
-        ids, started_at = np.asarray(self._started[0], np.int64), np.asarray(self._started[1])
+        ids, started_at = self._start_ids.values(), self._start_times.values()
         t, oldest = self._oldest_waiting()
         return super().samples() + [
             ("AsyncEventsReceived", "sum", received, np.ones(len(received))),

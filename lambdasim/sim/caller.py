@@ -7,7 +7,6 @@ at the horizon (on its way, waiting to retry, running) is counted as in flight.
 
 from __future__ import annotations
 
-from array import array
 from itertools import chain
 
 import numpy as np
@@ -16,6 +15,7 @@ from mypy_extensions import mypyc_attr
 from ..spec.pricing import chunks
 from .arrivals import arrivals
 from .clock import Feeder
+from .columns import Column
 from .ledger import SUCCEEDED, Ledger
 from .log import SourceLog
 from .source import Context
@@ -39,12 +39,12 @@ class Caller:
         self._arrivals = ctx.rng("arrivals", spec.name)
         self.waiting: set[int] = set()  # events waiting out a retry delay or backoff
         self.running: set[int] = set()  # events being invoked
-        # appended per event: ids and times in typed arrays (no Python object kept per event)
-        self._started = (array("q"), array("d"))  # each invocation: event id, start time
-        self._start_id, self._start_time = self._started[0].append, self._started[1].append
+        # appended per event: ids and times in typed columns (no Python object kept per event)
+        self._start_ids, self._start_times = Column(np.int64), Column(float)  # each invocation
         # each event's last invocation, when it settles the event: id, end, outcome, cold
-        self._ended: tuple[array, array, list, list] = (array("q"), array("d"), [], [])
-        self._end_id, self._end_time = self._ended[0].append, self._ended[1].append
+        self._end_ids, self._end_times = Column(np.int64), Column(float)
+        self._outcomes: list[int] = []
+        self._colds: list[bool] = []
 
     def start(self) -> None:
         stream = arrivals(self.spec.workload, self._arrivals)
@@ -65,16 +65,15 @@ class Caller:
     def began(self, i: int) -> None:
         """Event ``i``'s invocation started now (its attempt and start: booked at close)."""
         self.running.add(i)
-        self._start_id(i)
-        self._start_time(self.clock.now)
+        self._start_ids.add_int(i)
+        self._start_times.add(self.clock.now)
 
     def ended(self, i: int, end: float, outcome: int, cold: bool) -> None:
         """Event ``i``'s invocation ending at ``end`` settles it (booked at close)."""
-        self._end_id(i)
-        self._end_time(end)
-        e = self._ended
-        e[2].append(outcome)
-        e[3].append(cold)
+        self._end_ids.add_int(i)
+        self._end_times.add(end)
+        self._outcomes.append(outcome)
+        self._colds.append(cold)
 
     def wait(self, i: int, delay: float, then) -> None:
         """Event ``i`` waits ``delay`` seconds, then ``then(i)``."""
@@ -86,9 +85,11 @@ class Caller:
         then(i)
 
     def close(self, horizon: float) -> None:
-        self.ledger.started(*self._started)  # attempts, starts and endings, booked in bulk
-        ids, end, outcome, cold = self._ended
-        self.ledger.ended(ids, end, np.fromiter(outcome, np.int8, len(outcome)),
+        # attempts, starts and endings, booked in bulk
+        self.ledger.started(self._start_ids.values(), self._start_times.values())
+        outcome, cold = self._outcomes, self._colds
+        self.ledger.ended(self._end_ids.values(), self._end_times.values(),
+                          np.fromiter(outcome, np.int8, len(outcome)),
                           np.fromiter(cold, bool, len(cold)))
         live = np.fromiter(chain(self.feeder.pending_ids(), self.waiting, self.running),
                            dtype=np.int64)

@@ -9,7 +9,6 @@ throttle is logged in typed columns for the results layer.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable
 
 import numpy as np
@@ -17,6 +16,7 @@ import numpy as np
 from ..spec.distributions import sampler, uniforms
 from ..spec.function import FunctionSpec
 from .clock import Clock
+from .columns import Column
 from .concurrency import (
     COLD,
     PROVISIONED,
@@ -31,8 +31,8 @@ from .environments import Env, Environments
 from .log import FunctionLog
 
 #: the invocation log's columns, appended per invocation (the hot path): the times in typed
-#: arrays (no float object kept per invocation), the rest, mostly small ints that Python shares,
-#: in lists (cheaper to append to); typed arrays are made of both at the horizon
+#: columns (no float object kept per invocation), the rest, mostly small ints that Python
+#: shares, in lists (cheaper to append to); typed arrays are made of both at the horizon
 _INV = ("start", "end", "init", "source", "grant", "error", "records")
 _INV_TYPES = (float, float, float, np.int64, np.int8, bool, np.int64)
 _THROTTLES = tuple(Throttle)  # by value
@@ -56,9 +56,9 @@ class Function:
         # the spec's numbers the hot path reads
         self._per_record, self._timeout = spec.per_record_s, spec.timeout_s
         self._error_rate = spec.error_rate
-        self.inv: tuple[array, array, list, list, list, list, list] = (
-            array("d"), array("d"), [], [], [], [], [])  # (see _INV)
-        self._log_start, self._log_end = self.inv[0].append, self.inv[1].append  # bound once
+        self.inv: tuple[Column, Column, list, list, list, list, list] = (
+            Column(float), Column(float), [], [], [], [], [])  # (see _INV)
+        self._starts, self._ends = self.inv[0], self.inv[1]
         self.thr: list[tuple] = []
         self._end = self._done  # bound once
 
@@ -91,8 +91,8 @@ class Function:
         if run > self._timeout:
             run, error = self._timeout, True
         end = now + init + run  # exactly when the end callback fires
-        self._log_start(now)
-        self._log_end(end)
+        self._starts.add(now)
+        self._ends.add(end)
         _, _, inits, sources, grants, errors, n = self.inv
         inits.append(init)
         sources.append(source.index)
@@ -131,8 +131,8 @@ def _columns(rows: list[tuple], names: tuple, types: tuple) -> dict[str, np.ndar
 
 
 def _typed(column, dtype) -> np.ndarray:
-    """A column of the log as a typed array: a typed array's buffer is copied, a list's items
-    converted one by one (``fromiter``: numpy's ``array`` also works out each item's type)."""
-    if isinstance(column, list):
-        return np.fromiter(column, dtype=dtype, count=len(column))
-    return np.array(column, dtype=dtype)
+    """A column of the log as a typed array: a list's items converted one by one
+    (``fromiter``: numpy's ``array`` also works out each item's type)."""
+    if isinstance(column, Column):
+        return column.values()
+    return np.fromiter(column, dtype=dtype, count=len(column))
