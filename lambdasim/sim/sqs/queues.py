@@ -20,7 +20,9 @@ Implementation: messages live in numpy columns indexed by id (ids follow arrival
 appended one window of arrivals at a time; the finished prefix is dropped, so memory is
 bounded by the messages since the oldest unfinished one (a message retried for minutes keeps
 minutes of arrivals; one that never leaves, with no redrive, keeps everything after it). A
-batch is an id array and per-message work at batch end is vectorised.
+batch of never-received messages is a range of ids, written to the store only when it ends
+(the common batch under load: no per-message work when it is received); any other batch is an
+id array. Per-message work at batch end is vectorised.
 """
 
 from __future__ import annotations
