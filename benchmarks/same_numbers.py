@@ -65,6 +65,13 @@ def scenarios() -> dict[str, ls.Scenario]:
         {"kind": "sqs", "fifo": True, "batch_size": 5, "message_groups": 20,
          "poison_rate": 0.02, "report_batch_item_failures": True,
          "workload": _poisson(80)}, 300)
+    # batches in flight (never-received ranges) when messages expire, and at the horizon;
+    # a batching window, throttles and redrive
+    out["sqs retention in flight"] = _one(
+        {"kind": "sqs", "batch_size": 10, "retention_s": 60, "visibility_timeout_s": 130,
+         "batching_window_s": 2, "max_receive_count": 2, "workload": _poisson(30)},
+        400, timeout_s=120, reserved_concurrency=3,
+        duration={"dist": "lognormal", "mean_s": 40, "cv": 0.8})
     out["sparse sqs"] = _one({"kind": "sqs", "batch_size": 10, "workload": _poisson(0.5)},
                              5000, 100)
     out["sparse kinesis"] = _one({"kind": "kinesis", "shards": 1, "workload": _poisson(0.5)},
