@@ -14,7 +14,9 @@ import numpy as np
 
 
 class Column:
-    """A growing column of one numpy ``dtype`` (float64 or int64)."""
+    """A growing column of one numpy ``dtype`` (float64 or int64): :meth:`add` for a float
+    column, :meth:`add_int` for an int one (compiled, ``add`` turns an int into a float, which
+    an int64 memoryview refuses)."""
 
     __slots__ = ("_buf", "_mv", "_cap", "n")
 

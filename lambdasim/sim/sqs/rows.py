@@ -17,10 +17,10 @@ from .store import Batch, expand
 
 
 class Noted:
-    """Batches' ids, each batch with a value of type ``dtype``: a batch of never-received
-    messages as its range of ids (two ints), any other as its id array."""
+    """Batches' ids, each batch with a value of type ``dtype`` (None: ids only): a batch of
+    never-received messages as its range of ids (two ints), any other as its id array."""
 
-    def __init__(self, dtype: type = bool):
+    def __init__(self, dtype: type | None = None):
         self.dtype = dtype
         self.lo: list[int] = []
         self.n: list[int] = []
@@ -74,7 +74,7 @@ class Rows:
         self._clear()
 
     def _clear(self) -> None:
-        self.received = Noted()
+        self.received = Noted()  # (ids only)
         self.started = Noted(float)  # start times
         self.cold = Noted(bool)  # cold or not
         self.deleted = Noted(float)  # end times
