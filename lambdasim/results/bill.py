@@ -60,13 +60,15 @@ class _Rows:
                           "status": it.status, "note": note})
 
 
-def itemise(scenario, invocations: pd.DataFrame, sources: list) -> pd.DataFrame:
-    """The bill of a run. ``sources``: the run log's :class:`~lambdasim.sim.log.SourceLog`
-    list (name, kind, function, usage)."""
-    sc, rows = scenario, _Rows(scenario.pricing)
-    inv = invocations[invocations.start_s >= sc.warmup_s]
+def itemise(scenario, invocations: dict, sources: list) -> pd.DataFrame:
+    """The bill of a run. ``invocations``: the invocations table's columns as arrays
+    (:func:`~lambdasim.results.tables.arrays`); ``sources``: the run log's
+    :class:`~lambdasim.sim.log.SourceLog` list (name, kind, function, usage)."""
+    sc, rows, inv = scenario, _Rows(scenario.pricing), invocations
+    counted = inv["start_s"] >= sc.warmup_s
     for src in sources:
-        _lambda(rows, sc, inv[inv.source == src.name], src)
+        mine = counted & (inv["source"] == src.name)
+        _lambda(rows, sc, {c: inv[c][mine] for c in _BILLED}, src)
         spec = sc.source(src.name)
         _service(rows, spec, src.name, src.function, src.usage or {})
     span = sc.duration_s - sc.warmup_s
@@ -82,22 +84,26 @@ def itemise(scenario, invocations: pd.DataFrame, sources: list) -> pd.DataFrame:
     return df
 
 
-def _lambda(rows: _Rows, sc, inv: pd.DataFrame, src) -> None:
+#: the invocations' columns the Lambda items are billed from
+_BILLED = ("provisioned", "cold_start", "init_s", "gb_seconds")
+
+
+def _lambda(rows: _Rows, sc, inv: dict, src) -> None:
     f = sc.function(src.function)
     a = arch_key(f.architecture)
     name, fn = src.name, src.function
-    rows.add("lambda", "requests", name, fn, len(inv), "lambda.requests",
+    rows.add("lambda", "requests", name, fn, len(inv["gb_seconds"]), "lambda.requests",
              "one per invocation started (retries and batches included)")
-    prov = inv.provisioned.to_numpy(bool)
-    cold = inv.cold_start.to_numpy(bool)
+    prov = inv["provisioned"].astype(bool)
+    cold = inv["cold_start"].astype(bool)
     init = "init billed (since 1 Aug 2025)" if sc.pricing.bill_init else "init not billed"
     note = (f"{f.memory_mb} MB, per 1 ms rounded up; {int(cold.sum())} cold starts, "
-            f"{inv.init_s.to_numpy()[cold].sum():.3g} s of init, {init}")
-    rows.add("lambda", "duration", name, fn, float(inv.gb_seconds.to_numpy()[~prov].sum()),
+            f"{inv['init_s'][cold].sum():.3g} s of init, {init}")
+    rows.add("lambda", "duration", name, fn, float(inv["gb_seconds"][~prov].sum()),
              f"lambda.duration_{a}_gb_s", note)
     if prov.any():
         rows.add("lambda", "duration in provisioned concurrency", name, fn,
-                 float(inv.gb_seconds.to_numpy()[prov].sum()),
+                 float(inv["gb_seconds"][prov].sum()),
                  f"lambda.provisioned_duration_{a}_gb_s", f"{f.memory_mb} MB")
 
 
@@ -166,10 +172,11 @@ def _kinesis(rows: _Rows, spec, name: str, fn: str, u: dict) -> None:
 
 
 def per_source(costs: pd.DataFrame, source: str) -> tuple[float, float]:
-    """(Lambda USD, event-path USD) of one source's rows."""
-    mine = costs[costs.source == source]
-    lam = mine.service == "lambda"
-    return float(mine.usd[lam].sum()), float(mine.usd[~lam].sum())
+    """(Lambda USD, event-path USD) of one source's rows (no price known: 0)."""
+    usd = costs["usd"].to_numpy(float)
+    mine = costs["source"].to_numpy() == source
+    lam = costs["service"].to_numpy() == "lambda"
+    return float(np.nansum(usd[mine & lam])), float(np.nansum(usd[mine & ~lam]))
 
 
 def per_month(costs: pd.DataFrame) -> pd.DataFrame:

@@ -1,11 +1,15 @@
-"""CloudWatch-named metrics: the catalogue (unit, statistic, meaning) and the binning of
-metric samples into one value per period."""
+"""CloudWatch-named metrics: the catalogue (unit, statistic, meaning), the binning of
+metric samples into one value per period, and a run's table of series."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from ..spec.aws import THROTTLE_REASONS as REASONS
+
+#: the kinds read by an event source mapping (a BatchSize series each)
+PULL_KINDS = ("kinesis", "dynamodb", "sqs")
 
 #: metric name -> (unit, CloudWatch statistic used per period, meaning)
 METRICS = {
@@ -89,6 +93,82 @@ def max_level(times, levels, t0: float, t1: float) -> float:
     return float(max(before, inside))
 
 
+def max_levels(times, levels, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """:func:`max_level` of each interval ``[t0[k], t1[k])``, in one pass: the level at the
+    interval's start, or the highest level it reaches inside (0 without steps)."""
+    if len(times) == 0:
+        return np.zeros(len(t0))
+    i0 = np.searchsorted(times, t0, side="right")
+    i1 = np.searchsorted(times, t1, side="right")
+    before = np.where(i0 > 0, levels[np.maximum(i0 - 1, 0)], 0.0)
+    bounds = np.empty(2 * len(i0), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = i0, i1
+    # max over levels[i0:i1] (reduceat's even slots); a padded level keeps i0 == len valid
+    inside = np.maximum.reduceat(np.append(levels, 0.0), bounds)[0::2]
+    return np.maximum(before, np.where(i1 > i0, inside, 0.0))
+
+
 def time_alive(t: np.ndarray, t0: float, t1: float) -> float:
     """Sum over t of the time in [t0, t1] after t."""
     return float(np.clip(t1 - np.maximum(t, t0), 0.0, None).sum())
+
+
+def metrics_table(scenario, inv: dict, thr: dict, sources: list, period_s: float
+                  ) -> pd.DataFrame:
+    """The CloudWatch-style series of a run, one value per period: ``inv`` and ``thr`` are
+    the invocations' and throttles' columns as arrays, ``sources`` (name, kind, function,
+    samples) per source. Function-wide series have ``source == ""``."""
+    h = scenario.duration_s
+    nb = int(np.ceil(h / period_s - 1e-9))
+    t = np.arange(nb) * period_s
+    keys: list[tuple[str, str, str]] = []  # (function, source, metric) of each series
+    values: list = []
+
+    def add(function, source, metric, series):
+        keys.append((function, source, metric))
+        values.append(np.asarray(series, dtype=float))
+
+    used = ("start_s", "end_s", "init_s", "error", "cold_start", "records")
+
+    def rows(mask):  # the invocations selected, and their throttles' (times, reasons)
+        return {c: inv[c][mask] for c in used}
+
+    def counts(i, thr_times, function, source):
+        start = i["start_s"]
+        add(function, source, "Invocations", aggregate(start, np.ones(len(start)), "sum",
+                                                  period_s, nb))
+        add(function, source, "Errors", aggregate(start, i["error"], "sum", period_s, nb))
+        add(function, source, "ColdStarts", aggregate(start, i["cold_start"], "sum",
+                                                 period_s, nb))
+        add(function, source, "Throttles", aggregate(thr_times, np.ones(len(thr_times)),
+                                                "sum", period_s, nb))
+
+    for f in scenario.functions:
+        i = rows(inv["function"] == f.name)
+        mine = thr["function"] == f.name
+        thr_times, reasons = thr["time_s"][mine], thr["reason"][mine]
+        counts(i, thr_times, f.name, "")
+        for r in REASONS:
+            sel = thr_times[reasons == r]
+            add(f.name, "", f"Throttles.{r}", aggregate(sel, np.ones(len(sel)), "sum",
+                                                  period_s, nb))
+        start, end = i["start_s"], i["end_s"]
+        done = ~np.isnan(end)
+        add(f.name, "", "Duration", aggregate(start[done], (end[done] - start[done]
+                                                           - i["init_s"][done]) * 1e3,
+                                         "mean", period_s, nb))
+        end = np.minimum(np.where(done, end, h), h)
+        times, levels = concurrency_steps(start, end)
+        add(f.name, "", "ConcurrentExecutions", max_levels(times, levels, t, t + period_s))
+    for name, kind, fn, samples in sources:
+        i = rows(inv["source"] == name)
+        counts(i, thr["time_s"][thr["source"] == name], fn, name)
+        if kind in PULL_KINDS:
+            add(fn, name, "BatchSize",
+                aggregate(i["start_s"], i["records"], "mean", period_s, nb))
+        for metric, stat, times, vals in samples:
+            add(fn, name, metric, aggregate(times, vals, stat, period_s, nb))
+    cols = np.array(keys, dtype=object).reshape(-1, 3).repeat(nb, axis=0)
+    return pd.DataFrame({"time_s": np.tile(t, len(keys)), "function": cols[:, 0],
+                         "source": cols[:, 1], "metric": cols[:, 2],
+                         "value": np.concatenate(values) if values else np.empty(0)})

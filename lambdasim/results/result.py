@@ -26,20 +26,20 @@ from . import bill, tables
 from .cost import provisioned_cost
 from .metrics import (
     METRICS,
+    PULL_KINDS,
     REASONS,
-    aggregate,
     concurrency_steps,
     max_level,
+    metrics_table,
     time_alive,
 )
 
-__all__ = ["METRICS", "SUMMARY_COLUMNS", "Result", "concurrency_steps"]
+__all__ = ["METRICS", "PULL_KINDS", "SUMMARY_COLUMNS", "Result", "concurrency_steps"]
 
 SUMMARY_COLUMNS = ["source", "kind", "function", "offered", *OUTCOMES[1:], "in_flight",
                    "throttles", "invocations", "cold_starts", "latency_mean_s", "latency_p50_s",
                    "latency_p99_s", "throughput_per_s", "cost_usd", "lambda_cost_usd",
                    "service_cost_usd"]
-PULL_KINDS = ("kinesis", "dynamodb", "sqs")
 
 
 class Result:
@@ -54,7 +54,8 @@ class Result:
         self.throttles = tables.throttles(log)
         self.environments = tables.environments(log)
         self._sources = [(s.name, s.kind, s.function, s.samples) for s in log.sources]
-        self._costs = bill.itemise(sc, self.invocations, log.sources)
+        self._inv, self._thr = tables.arrays(self.invocations), tables.arrays(self.throttles)
+        self._costs = bill.itemise(sc, self._inv, log.sources)
         self.summary = self._summary(log)
         self.functions = self._functions()
         self._events = tables.events(log) if log.record_detail == "full" else None
@@ -62,18 +63,20 @@ class Result:
     # -- tables -----------------------------------------------------------------------------
     def _summary(self, log: RunLog) -> pd.DataFrame:
         w, h = self.warmup_s, self.duration_s
-        inv = self.invocations[self.invocations.start_s >= w]
-        thr = self.throttles[self.throttles.time_s >= w]
+        inv, thr = self._inv, self._thr
+        counted, thr_counted = inv["start_s"] >= w, thr["time_s"] >= w
         rows = []
         for src in log.sources:
-            mine = inv[inv.source == src.name]
+            mine = counted & (inv["source"] == src.name)
             row = {"source": src.name, "kind": src.kind, "function": src.function}
             row.update(src.ledger.stats(h))
             row.update(src.stats)
-            lam = float(mine.cost_usd.sum())
+            lam = float(np.nansum(inv["cost_usd"][mine]))
             service = bill.per_source(self._costs, src.name)[1]
-            row.update({"throttles": int((thr.source == src.name).sum()),
-                        "invocations": len(mine), "cold_starts": int(mine.cold_start.sum()),
+            row.update({"throttles": int(np.count_nonzero(thr_counted
+                                                          & (thr["source"] == src.name))),
+                        "invocations": int(np.count_nonzero(mine)),
+                        "cold_starts": int(inv["cold_start"][mine].sum()),
                         "cost_usd": lam + service, "lambda_cost_usd": lam,
                         "service_cost_usd": service})
             rows.append(row)
@@ -84,33 +87,37 @@ class Result:
     def _functions(self) -> pd.DataFrame:
         w, h = self.warmup_s, self.duration_s
         span = h - w
+        inv, thr, env = self._inv, self._thr, tables.arrays(self.environments)
         rows = []
         for spec in self.scenario.functions:
             name = spec.name
-            allinv = self.invocations[self.invocations.function == name]
-            inv = allinv[allinv.start_s >= w]
-            thr = self.throttles[(self.throttles.function == name) & (self.throttles.time_s >= w)]
-            start = allinv.start_s.to_numpy()
-            end = np.minimum(allinv.end_s.fillna(h).to_numpy(), h)
+            allinv = inv["function"] == name
+            mine = allinv & (inv["start_s"] >= w)
+            thr_mine = (thr["function"] == name) & (thr["time_s"] >= w)
+            reasons = thr["reason"][thr_mine]
+            start, end = inv["start_s"][allinv], inv["end_s"][allinv]
+            end = np.minimum(np.where(np.isnan(end), h, end), h)
             busy = np.clip(end - np.maximum(start, w), 0, None).sum()
             times, levels = concurrency_steps(start, end)
-            envs = self.environments[self.environments.function == name]
-            alive = (time_alive(envs.birth_s.to_numpy(), w, h)
-                     - time_alive(envs.death_s.dropna().to_numpy(), w, h))
-            n = len(inv)
-            cost = float(inv.cost_usd.sum()) + provisioned_cost(
+            envs = env["function"] == name
+            deaths = env["death_s"][envs]
+            alive = (time_alive(env["birth_s"][envs], w, h)
+                     - time_alive(deaths[~np.isnan(deaths)], w, h))
+            n = int(np.count_nonzero(mine))
+            cold = inv["cold_start"][mine]
+            cost = float(np.nansum(inv["cost_usd"][mine])) + provisioned_cost(
                 self.scenario.pricing, spec.memory_mb, spec.provisioned_concurrency, span,
                 spec.architecture)
             rows.append({
-                "function": name, "invocations": n, "cold_starts": int(inv.cold_start.sum()),
-                "cold_start_fraction": float(inv.cold_start.mean()) if n else np.nan,
-                "throttles": len(thr),
-                **{f"throttles_{r}": int((thr.reason == r).sum()) for r in REASONS},
-                "errors": int(inv.error.sum()),
+                "function": name, "invocations": n, "cold_starts": int(cold.sum()),
+                "cold_start_fraction": float(cold.mean()) if n else np.nan,
+                "throttles": len(reasons),
+                **{f"throttles_{r}": int(np.count_nonzero(reasons == r)) for r in REASONS},
+                "errors": int(inv["error"][mine].sum()),
                 "mean_concurrency": busy / span,
                 "max_concurrency": max_level(times, levels, w, h),
                 "mean_environments": alive / span,
-                "gb_seconds": float(inv.gb_seconds.sum()), "cost_usd": cost,
+                "gb_seconds": float(np.nansum(inv["gb_seconds"][mine])), "cost_usd": cost,
             })
         return pd.DataFrame(rows)
 
@@ -151,55 +158,7 @@ class Result:
         return self._metrics_cache[period_s]
 
     def _metrics(self, period_s: float) -> pd.DataFrame:
-        h = self.duration_s
-        nb = int(np.ceil(h / period_s - 1e-9))
-        t = np.arange(nb) * period_s
-        keys: list[tuple[str, str, str]] = []  # (function, source, metric) of each series
-        values: list = []
-
-        def add(function, source, metric, series):
-            keys.append((function, source, metric))
-            values.append(np.asarray(series, dtype=float))
-
-        def counts(frame, times, function, source):
-            add(function, source, "Invocations", aggregate(frame.start_s, np.ones(len(frame)),
-                                                      "sum", period_s, nb))
-            add(function, source, "Errors", aggregate(frame.start_s, frame.error, "sum",
-                                                 period_s, nb))
-            add(function, source, "ColdStarts", aggregate(frame.start_s, frame.cold_start, "sum",
-                                                     period_s, nb))
-            add(function, source, "Throttles", aggregate(times.time_s, np.ones(len(times)),
-                                                    "sum", period_s, nb))
-
-        for f in self.scenario.functions:
-            inv = self.invocations[self.invocations.function == f.name]
-            thr = self.throttles[self.throttles.function == f.name]
-            counts(inv, thr, f.name, "")
-            for r in REASONS:
-                sel = thr[thr.reason == r]
-                add(f.name, "", f"Throttles.{r}", aggregate(sel.time_s, np.ones(len(sel)), "sum",
-                                                      period_s, nb))
-            done = inv.dropna(subset=["end_s"])
-            add(f.name, "", "Duration", aggregate(done.start_s, (done.end_s - done.start_s
-                                                            - done.init_s) * 1e3,
-                                             "mean", period_s, nb))
-            end = np.minimum(inv.end_s.fillna(h).to_numpy(), h)
-            times, levels = concurrency_steps(inv.start_s.to_numpy(), end)
-            add(f.name, "", "ConcurrentExecutions",
-                [max_level(times, levels, a, a + period_s) if len(times) else 0.0 for a in t])
-        for name, kind, fn, samples in self._sources:
-            inv = self.invocations[self.invocations.source == name]
-            thr = self.throttles[self.throttles.source == name]
-            counts(inv, thr, fn, name)
-            if kind in PULL_KINDS:
-                add(fn, name, "BatchSize",
-                    aggregate(inv.start_s, inv.records, "mean", period_s, nb))
-            for metric, stat, times, vals in samples:
-                add(fn, name, metric, aggregate(times, vals, stat, period_s, nb))
-        cols = np.array(keys, dtype=object).reshape(-1, 3).repeat(nb, axis=0)
-        return pd.DataFrame({"time_s": np.tile(t, len(keys)), "function": cols[:, 0],
-                             "source": cols[:, 1], "metric": cols[:, 2],
-                             "value": np.concatenate(values) if values else np.empty(0)})
+        return metrics_table(self.scenario, self._inv, self._thr, self._sources, period_s)
 
     def series(self, metric: str, source: str | None = None, function: str | None = None,
                period_s: float = 60.0) -> pd.Series:

@@ -11,6 +11,13 @@ from ..spec.aws import THROTTLE_REASONS
 from .cost import invocation_costs
 
 
+def arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``df``'s columns as numpy arrays. The per-source and per-function figures select rows
+    with numpy masks on them, not pandas filters (about 0.1 ms each; the explorer builds a
+    Result at every knob change)."""
+    return {c: df[c].to_numpy() for c in df.columns}
+
+
 def invocations(log: RunLog) -> pd.DataFrame:
     """One row per invocation, with its GB-seconds and cost."""
     sc = log.scenario
