@@ -94,8 +94,9 @@ def max_level(times, levels, t0: float, t1: float) -> float:
 
 
 def max_levels(times, levels, t0: np.ndarray, t1: np.ndarray) -> np.ndarray:
-    """:func:`max_level` of each interval ``[t0[k], t1[k])``, in one pass: the level at the
-    interval's start, or the highest level it reaches inside (0 without steps)."""
+    """:func:`max_level` of each interval ``t0[k]..t1[k]``, in one pass: the level at the
+    interval's start, or the highest level it reaches up to its end (a step at ``t1[k]``
+    counts, as in :func:`max_level`; 0 without steps)."""
     if len(times) == 0:
         return np.zeros(len(t0))
     i0 = np.searchsorted(times, t0, side="right")
@@ -130,7 +131,7 @@ def metrics_table(scenario, inv: dict, thr: dict, sources: list, period_s: float
 
     used = ("start_s", "end_s", "init_s", "error", "cold_start", "records")
 
-    def rows(mask):  # the invocations selected, and their throttles' (times, reasons)
+    def rows(mask):  # the columns used of the invocations selected
         return {c: inv[c][mask] for c in used}
 
     def counts(i, thr_times, function, source):

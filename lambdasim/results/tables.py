@@ -14,8 +14,17 @@ from .cost import invocation_costs
 def arrays(df: pd.DataFrame) -> dict[str, np.ndarray]:
     """``df``'s columns as numpy arrays. The per-source and per-function figures select rows
     with numpy masks on them, not pandas filters (about 0.1 ms each; the explorer builds a
-    Result at every knob change)."""
-    return {c: df[c].to_numpy() for c in df.columns}
+    Result at every knob change). A text or categorical column becomes an array of references
+    to its few distinct labels (None: missing), not one new string per row."""
+    out = {}
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            out[c] = col.to_numpy()
+        else:
+            codes, labels = pd.factorize(col)
+            out[c] = np.append(np.asarray(labels, dtype=object), None)[codes]
+    return out
 
 
 def invocations(log: RunLog) -> pd.DataFrame:
