@@ -110,7 +110,7 @@ class FifoQueue(Queue):
             g = heapq.heappop(self.ready)[1]
             q = self.groups[g]
             head = q.peek(k - n)
-            m = int(np.searchsorted(st.arrival[head - st.base], now + EPS, side="right"))
+            m = int(np.searchsorted(st.arrival[st.rows(head)], now + EPS, side="right"))
             good = self._screen(q.pop(m), now)
             if len(good):
                 self.locked[g] = True
@@ -139,7 +139,7 @@ class FifoQueue(Queue):
                 self._unlock(g)
             else:
                 back = ids[o:o + c][~seg_ok]
-                self.store.state[back - self.store.base] = QUEUED
+                self.store.state[self.store.rows(back)] = QUEUED
                 self.groups[g].push_front(back)
                 held.append(g)
                 n_back += len(back)

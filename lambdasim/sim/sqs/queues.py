@@ -115,7 +115,7 @@ class Queue:
         """Finish received messages past retention (expired) or past maxReceiveCount (to the
         DLQ); return the rest."""
         st = self.store
-        rows = ids - st.base
+        rows = st.rows(ids)
         arrival = st.arrival[rows]
         old = arrival + self.retention <= now + EPS
         bad = old
@@ -133,7 +133,7 @@ class Queue:
         if not n:
             return
         st = self.store
-        rows = ids - st.base
+        rows = st.rows(ids)
         st.receives[rows] += 1
         st.state[rows] = IN_BATCH
         self.n_in_batch += n
@@ -322,12 +322,12 @@ class StandardQueue(Queue):
             return
         ids = batch.ids
         st = self.store
-        rows = ids - st.base  # never-received messages' receives are counted now
+        rows = st.rows(ids)  # never-received messages' receives are counted now
         st.receives[rows] = np.maximum(st.receives[rows], 1)
         self.finish(ids[ok], SUCCEEDED, now)
         back = ids[~ok]
         if len(back):
-            st.state[back - st.base] = QUEUED
+            st.state[st.rows(back)] = QUEUED
             self.n_invisible += len(back)
             heapq.heappush(self.returning, (visible_at, self.seq, back))
             self.seq += 1
