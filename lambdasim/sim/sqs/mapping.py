@@ -139,15 +139,16 @@ class SqsSource:
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
-    def _finished(self, ids: np.ndarray | Batch, rows, outcome: int, end) -> None:
-        """Messages ``ids`` (store ``rows``) ended in ``outcome`` at ``end``."""
+    def _finished(self, ids: np.ndarray | Batch, outcome: int, end) -> None:
+        """Messages ``ids`` ended in ``outcome`` at ``end``."""
         if outcome == SUCCEEDED:  # end is the batch's end time
             self.metrics.count_at("Succeeded", end, len(ids))
             if self.rows:  # booked at the horizon
                 self.rows.deleted.add(ids, end)
                 return
         led = self.ledger
-        arrival = self.queue.store.arrival[rows]
+        st = self.queue.store
+        arrival = st.arrival[st.rows(ids)]
         if led.rows:  # start and cold stay those of the message's last invocation
             led.settle(ids, arrival, outcome, end, start=None, cold=None,
                        reason=_REASONS.get(outcome, 0))

@@ -42,9 +42,8 @@ from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, Store
 class Queue:
     """What standard and FIFO queues share: the message store and the outcome counters.
 
-    ``on_finish(ids, rows, outcome, end)`` is called when messages end (``rows`` index the
-    store's columns: a slice when the ids are one range, the common case of a batch of
-    never-received messages)."""
+    ``on_finish(ids, outcome, end)`` is called when messages end (``ids``: an array, or a
+    whole batch, for a range of never-received messages the common case)."""
 
     def __init__(self, spec: SqsSourceSpec, on_finish):
         self.store = Store()
@@ -104,12 +103,10 @@ class Queue:
         n = len(ids)
         if not n:
             return
-        st = self.store
-        rows = st.rows(ids)
         # a message ended twice counts twice in n_done: the check at the horizon catches it
-        st.state[rows] = DONE
+        self.store.mark_done(ids)
         self.n_done += n
-        self.on_finish(ids, rows, outcome, end)
+        self.on_finish(ids, outcome, end)
 
     def _screen(self, ids: np.ndarray, now: float) -> np.ndarray:
         """Finish received messages past retention (expired) or past maxReceiveCount (to the
