@@ -62,7 +62,7 @@ class SqsSource:
             self.clock, self.queue, spec, self._invoke, self._received,
             sampler(spec.receive_delay, rtt_rng) if spec.receive_delay else None)
         self.pollers.idle.start = self.warmup = ctx.warmup
-        self.requests = {"receive": 0, "delete": 0}  # billed, at or after the warm-up
+        self.receives = self.deletes = 0  # billed requests, at or after the warm-up
         self._receive_cost: dict[int, int] = {}  # billed ReceiveMessage calls per batch size
 
     # -- arrivals ---------------------------------------------------------------------------
@@ -95,7 +95,7 @@ class SqsSource:
             cost = self._receive_cost
             if n not in cost:
                 cost[n] = batched_requests(n, self.spec.workload.record_bytes)
-            self.requests["receive"] += cost[n]
+            self.receives += cost[n]
         if self.rows:
             self.rows.received.add(batch)
 
@@ -135,7 +135,7 @@ class SqsSource:
             self.rows.cold.add(batch, cold)
         deleted = n if good is None else int(np.count_nonzero(good))
         if deleted and end >= self.warmup:  # DeleteMessageBatch calls of up to 10
-            self.requests["delete"] += -(-deleted // SQS_BATCH_MAX)
+            self.deletes += -(-deleted // SQS_BATCH_MAX)
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
@@ -187,10 +187,10 @@ class SqsSource:
         DeleteMessageBatch."""
         idle = self.pollers.idle.seconds(self.clock.horizon)
         return {"sqs_send_requests": self.ledger.offered * chunks(self.spec.workload.record_bytes),
-                "sqs_receive_requests": self.requests["receive"],
+                "sqs_receive_requests": self.receives,
                 "sqs_empty_receives": idle / LONG_POLL_S,
                 "sqs_idle_poller_s": idle,
-                "sqs_delete_requests": self.requests["delete"]}
+                "sqs_delete_requests": self.deletes}
 
     def log(self) -> SourceLog:
         return SourceLog(
