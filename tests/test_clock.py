@@ -1,7 +1,6 @@
 """The clock: callbacks in time order (ties first come, first served, as SimPy orders its
 events), never overtaking an event on SimPy's own calendar, across several runs; sparse push
-windows joined without changing a number; the garbage collector paused during a run and
-restored after it."""
+windows joined without changing a number; the garbage collector restored after a run."""
 
 from __future__ import annotations
 
@@ -205,25 +204,3 @@ def test_deliveries_that_run_next_skip_the_calendar_in_the_same_order():
     assert Scheduling.asked > 2000  # (a compiled clock calls the override too)
     assert len(skipped[0]) > 4000 and sum(len(p) for p in skipped[1]) > 0
     assert skipped == scheduled
-
-
-def test_simulate_pauses_the_garbage_collector_and_restores_it():
-    sc = scenario()
-    states = []
-    ls.simulate(sc, seed=1, progress=lambda f: states.append(gc.isenabled()))
-    assert states and not any(states)  # paused through the run and the result's building
-    assert gc.isenabled()
-
-    def fail(fraction):
-        raise RuntimeError("stop")
-    try:
-        ls.simulate(sc, seed=1, progress=fail)
-    except RuntimeError:
-        pass
-    assert gc.isenabled()  # restored after an error too
-    gc.disable()
-    try:
-        ls.simulate(sc, seed=1)
-        assert not gc.isenabled()  # left as it was found
-    finally:
-        gc.enable()

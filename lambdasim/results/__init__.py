@@ -3,8 +3,6 @@ metrics, cost) and the queueing-theory formulas the model is checked against."""
 
 from __future__ import annotations
 
-import gc
-
 from ..sim.engine import Engine
 from ..spec.scenario import Scenario
 from . import theory
@@ -22,23 +20,7 @@ def simulate(scenario: Scenario, seed: int = 0, record_detail: str = "full", pro
     exact and latency percentiles come from a fine histogram, for long or large runs.
     ``progress(fraction)``, if given, is called after each of ``slices`` equal slices of
     simulated time; the numbers are the same as without it (SimPy keeps its event order
-    across the slices).
-
-    Python's cyclic garbage collector pauses for the whole call (the clock pauses it while
-    it runs) and is restored after: the engine's objects are freed by reference counting when
-    it goes, so no collection walks them while the result is built (one that did cost up to
-    a tenth of a run)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _simulate(scenario, seed, record_detail, progress, slices)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _simulate(scenario: Scenario, seed: int, record_detail: str, progress, slices: int
-              ) -> Result:
+    across the slices)."""
     engine = Engine(scenario, seed, record_detail)
     if progress is not None:
         for k in range(1, slices):
