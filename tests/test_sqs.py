@@ -560,3 +560,23 @@ def test_latency_histogram_small_and_empty():
     with pytest.raises(ValueError):
         h.add([-1.0])
         _ = h.count
+
+
+def test_store_marks_range_and_array_batches_done_across_reallocations():
+    """``Store.mark_done`` writes a range batch through a memoryview of the state column: it
+    must follow the column when the store drops its finished prefix and reallocates."""
+    from lambdasim.sim.sqs.store import DONE, QUEUED, Batch, Store
+
+    st = Store()
+    st.add(np.arange(3000.0), np.zeros(3000, dtype=bool))
+    st.mark_done(Batch(None, None, 0.0, 0, 2000))  # a range: ids 0-1999
+    st.mark_done(np.array([2500, 2700]))  # an id array
+    st.advance()
+    assert st.head == 2000
+    st.add(np.arange(3000.0, 9000.0), np.zeros(6000, dtype=bool))  # reallocates: base moves
+    assert st.base == 2000
+    st.mark_done(Batch(None, None, 0.0, 7000, 10))
+    state = st.state[: st.n - st.base]
+    done = np.flatnonzero(state == DONE) + st.base
+    assert done.tolist() == [2500, 2700, *range(7000, 7010)]
+    assert (np.delete(state, done - st.base) == QUEUED).all()

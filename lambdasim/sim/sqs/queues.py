@@ -42,8 +42,8 @@ from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, Store
 class Queue:
     """What standard and FIFO queues share: the message store and the outcome counters.
 
-    ``on_finish(ids, outcome, end)`` is called when messages end (``ids``: an array, or a
-    whole batch, for a range of never-received messages the common case)."""
+    ``on_finish(ids, outcome, end)`` is called when messages end (``ids``: an id array, or
+    a whole batch, such as a range of never-received messages, the common case)."""
 
     def __init__(self, spec: SqsSourceSpec, on_finish):
         self.store = Store()

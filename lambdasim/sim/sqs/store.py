@@ -19,7 +19,7 @@ EPS: Final = 1e-9  # timer round-off when comparing event times with arrival / v
 QUEUED: Final = 0
 IN_BATCH: Final = 1
 DONE: Final = 2
-#: a run of DONE states to copy from (a range batch has at most 10,000 messages: FIFO's cap)
+#: a run of DONE states to copy from (a batch has at most 10,000 messages, BatchSize's cap)
 _DONES: Final = memoryview(bytes([DONE]) * 10_000).cast("b")
 
 
