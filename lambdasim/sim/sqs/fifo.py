@@ -21,8 +21,8 @@ from .store import EPS, QUEUED, Batch, IdQueue
 
 
 class FifoQueue(Queue):
-    def __init__(self, spec, on_finish):
-        super().__init__(spec, on_finish)
+    def __init__(self, spec, mapping):
+        super().__init__(spec, mapping)
         self.groups: dict[int, IdQueue] = {}
         self.locked = np.zeros(spec.message_groups, dtype=bool)
         self.ready: list = []  # heap of (head arrival, group) of unlocked groups

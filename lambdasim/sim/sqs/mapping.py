@@ -51,7 +51,7 @@ class SqsSource:
         self._arrivals = ctx.rng("arrivals", spec.name)
         self._poison_rng, self._group_rng, rtt_rng = ctx.rng("source", spec.name).spawn(3)
         self.vt = spec.visibility_timeout_s
-        self.queue: Queue = (FifoQueue if spec.fifo else StandardQueue)(spec, self._finished)
+        self.queue: Queue = (FifoQueue if spec.fifo else StandardQueue)(spec, self)
         self.fifo, self.item_failures = spec.fifo, spec.report_batch_item_failures
         self.poisoning = spec.poison_rate > 0
         self.ledger = Ledger(spec.name, ctx.warmup, rows=ctx.full,
@@ -59,10 +59,10 @@ class SqsSource:
         self.rows = Rows(self.ledger) if ctx.full else None  # full detail's rows, booked late
         self.metrics = QueueMetrics(self.clock.horizon, TICK_S, ctx.warmup)
         self.pollers = Pollers(
-            self.clock, self.queue, spec, self._invoke, self._received,
+            self.clock, self.queue, spec, self,
             sampler(spec.receive_delay, rtt_rng) if spec.receive_delay else None)
         self.pollers.idle.start = self.warmup = ctx.warmup
-        self.receives = self.deletes = 0  # billed requests, at or after the warm-up
+        self.receive_requests = self.delete_requests = 0  # billed, at or after the warm-up
         self._receive_cost: dict[int, int] = {}  # billed ReceiveMessage calls per batch size
 
     # -- arrivals ---------------------------------------------------------------------------
@@ -88,18 +88,18 @@ class SqsSource:
         self.pollers.wake_waiting()
 
     # -- receives, invocations, outcomes --------------------------------------------------------
-    def _received(self, batch: Batch, now: float) -> None:
+    def received(self, batch: Batch, now: float) -> None:
         n = batch.n
         self.metrics.count_at("NumberOfMessagesReceived", now, n)
         if now >= self.warmup:  # ReceiveMessage calls of up to 10 messages, per 64 KB
             cost = self._receive_cost
             if n not in cost:
                 cost[n] = batched_requests(n, self.spec.workload.record_bytes)
-            self.receives += cost[n]
+            self.receive_requests += cost[n]
         if self.rows:
             self.rows.received.add(batch)
 
-    def _invoke(self, batch: Batch) -> bool:
+    def dispatch(self, batch: Batch) -> bool:
         """Invoke the function with the batch; False if throttled (the messages return)."""
         now = self.clock.now
         st = self.queue.store
@@ -135,11 +135,11 @@ class SqsSource:
             self.rows.cold.add(batch, cold)
         deleted = n if good is None else int(np.count_nonzero(good))
         if deleted and end >= self.warmup:  # DeleteMessageBatch calls of up to 10
-            self.deletes += -(-deleted // SQS_BATCH_MAX)
+            self.delete_requests += -(-deleted // SQS_BATCH_MAX)
         self.queue.settle(batch, good, end, max(end, batch.received + self.vt))
         self.pollers.freed(error=not ok)
 
-    def _finished(self, ids: np.ndarray | Batch, outcome: int, end) -> None:
+    def finished(self, ids: np.ndarray | Batch, outcome: int, end) -> None:
         """Messages ``ids`` ended in ``outcome`` at ``end``."""
         if outcome == SUCCEEDED:  # end is the batch's end time
             self.metrics.count_at("Succeeded", end, len(ids))
@@ -187,10 +187,10 @@ class SqsSource:
         DeleteMessageBatch."""
         idle = self.pollers.idle.seconds(self.clock.horizon)
         return {"sqs_send_requests": self.ledger.offered * chunks(self.spec.workload.record_bytes),
-                "sqs_receive_requests": self.receives,
+                "sqs_receive_requests": self.receive_requests,
                 "sqs_empty_receives": idle / LONG_POLL_S,
                 "sqs_idle_poller_s": idle,
-                "sqs_delete_requests": self.deletes}
+                "sqs_delete_requests": self.delete_requests}
 
     def log(self) -> SourceLog:
         return SourceLog(

@@ -38,13 +38,16 @@ batches (and events) are then about one per message, as they are in AWS.
 from __future__ import annotations
 
 import math
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ...spec.aws import SQS_SCALING, SQS_START_POLLERS, SYNC_PAYLOAD_BYTES
 from ...spec.sqs import SqsSourceSpec
 from ..clock import Clock, Timer
 from .queues import Queue
 from .store import EPS, Batch
+
+if TYPE_CHECKING:  # typed, so that compiled pollers call their mapping natively
+    from .mapping import SqsSource
 
 TICK_S = 1.0  # bookkeeping: scaling, metric samples
 LONG_POLL_S = 20.0  # a waiting poller's ReceiveMessage call: the 20 s long poll (billing only)
@@ -127,10 +130,11 @@ class IdleTime:
 
 class Pollers:
     """The mapping's pollers: each asks the queue for a batch, waits for messages, or
-    retires. ``dispatch(batch)`` invokes a batch and returns whether it started;
-    ``received(batch, now)`` is told of every receive (a gathering batch's parts each)."""
+    retires. The ``mapping`` invokes a batch (``mapping.dispatch(batch)``: whether it started)
+    and is told of every receive (``mapping.received(batch, now)``; a gathering batch's parts
+    each)."""
 
-    def __init__(self, clock: Clock, queue: Queue, spec: SqsSourceSpec, dispatch, received,
+    def __init__(self, clock: Clock, queue: Queue, spec: SqsSourceSpec, mapping: SqsSource,
                  receive_delay=None):
         self.clock, self.queue = clock, queue
         self.receive_delay = receive_delay  # a sampler, or None: receives return at once
@@ -139,7 +143,7 @@ class Pollers:
         self.scaler = Scaler(spec)
         self.batch_size = batch_cap(spec)
         self.window = spec.batching_window_s
-        self.dispatch, self.received = dispatch, received
+        self.mapping = mapping
         self.idle = IdleTime()  # poller-seconds spent waiting (for the bill)
         self.n = self.busy = 0  # pollers; with a batch in flight
         #: pollers waiting for messages, each long-polling (their time is added up in ``idle``)
@@ -191,7 +195,7 @@ class Pollers:
         batch = self.queue.receive(now, self.batch_size)
         if batch is None:
             return self._wait()
-        self.received(batch, now)
+        self.mapping.received(batch, now)
         if self.window > 0 and batch.n < self.batch_size:
             batch.parts.append(batch.ids)
             batch.deadline = now + self.window
@@ -270,7 +274,7 @@ class Pollers:
             if more is not None:
                 b.parts.append(more.ids)
                 b.lo = -1  # parts: not known to be one range
-                self.received(more, now)
+                self.mapping.received(more, now)
                 have += more.n
         if have >= self.batch_size or now >= b.deadline - EPS:
             self.filler = None
@@ -282,7 +286,7 @@ class Pollers:
 
     # -- invoking, throttles, scaling ----------------------------------------------------------
     def _invoke(self, batch: Batch) -> None:
-        if self.dispatch(batch):
+        if self.mapping.dispatch(batch):
             self.busy += 1
             return
         # throttled (the batch is back in the queue): waiting pollers must see it come back

@@ -31,6 +31,7 @@ import heapq
 import math
 from bisect import bisect_right
 from collections import deque
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,16 +39,20 @@ from ...spec.sqs import SqsSourceSpec
 from ..ledger import EXPIRED, FAILED, SUCCEEDED
 from .store import DONE, EPS, IN_BATCH, QUEUED, Batch, Store
 
+if TYPE_CHECKING:  # typed, so that the compiled queue calls its mapping natively
+    from .mapping import SqsSource
+
 
 class Queue:
     """What standard and FIFO queues share: the message store and the outcome counters.
 
-    ``on_finish(ids, outcome, end)`` is called when messages end (``ids``: an id array, or
-    a whole batch, such as a range of never-received messages, the common case)."""
+    The queue tells its ``mapping`` when messages end: ``mapping.finished(ids, outcome, end)``
+    (``ids``: an id array, or a whole batch, such as a range of never-received messages, the
+    common case)."""
 
-    def __init__(self, spec: SqsSourceSpec, on_finish):
+    def __init__(self, spec: SqsSourceSpec, mapping: SqsSource):
         self.store = Store()
-        self.on_finish = on_finish
+        self.mapping = mapping
         self.retention = spec.retention_s
         self.mrc = spec.max_receive_count
         self.win_first = 0
@@ -106,7 +111,7 @@ class Queue:
         # a message ended twice counts twice in n_done: the check at the horizon catches it
         self.store.mark_done(ids)
         self.n_done += n
-        self.on_finish(ids, outcome, end)
+        self.mapping.finished(ids, outcome, end)
 
     def _screen(self, ids: np.ndarray, now: float) -> np.ndarray:
         """Finish received messages past retention (expired) or past maxReceiveCount (to the
@@ -189,8 +194,8 @@ class Queue:
 
 
 class StandardQueue(Queue):
-    def __init__(self, spec, on_finish):
-        super().__init__(spec, on_finish)
+    def __init__(self, spec, mapping):
+        super().__init__(spec, mapping)
         self.returning: list[tuple[float, int, np.ndarray]] = []  # heap: (visible_at, seq, ids)
         self.ready: deque[np.ndarray] = deque()  # returned messages visible again
         self.n_ready = 0
