@@ -3,7 +3,8 @@
 # `make demo` installs only what the demo needs: the lambdasim package and its dependencies
 # (SimPy, NumPy, pandas, matplotlib, ...). `make test`, `make lab`, `make notebooks`, `make app`
 # and `make bench` install everything (".[all]": JupyterLab, Voila, Dask, pytest, Playwright,
-# ...) the first time they need it. Each install leaves a stamp file in the virtual
+# ...) the first time they need it (after `make demo`, only the extras' packages: lambdasim is
+# not built again). Each install leaves a stamp file in the virtual
 # environment, so a second run skips it (until pyproject.toml changes). Every step prints a
 # line first and pip shows its own progress.
 PYTHON ?= python3
@@ -41,11 +42,25 @@ $(CORE_STAMP): pyproject.toml | $(PY)
 	$(PIP) install -e .
 	@touch $@ $(BUILT_STAMP)
 
+# After `make demo` (the core installed, its stamp newer than pyproject.toml) only the extras'
+# packages are added, read from pyproject.toml: installing ".[all]" would build lambdasim and
+# compile its hot modules again (about a minute).
+CORE_FRESH := $(shell test -f $(CORE_STAMP) && test $(CORE_STAMP) -nt pyproject.toml && echo yes)
+EXTRAS := $(VENV)/extras.txt
+
 $(ALL_STAMP): pyproject.toml | $(PY)
+ifeq ($(CORE_FRESH),yes)
+	@echo "==> installing lambdasim's extras, the packages of .[all] (JupyterLab, Voila, Dask,"
+	@echo "    pytest, Playwright, ...; a few minutes the first time; lambdasim is installed)"
+	$(PY) -c "import re, tomllib; o = tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']; print('\n'.join(r for g in re.search(r'\[(.*)\]', o['all'][0]).group(1).split(',') for r in o[g]))" > $(EXTRAS)
+	$(PIP) install -r $(EXTRAS)
+	@touch $@
+else
 	@echo "==> installing lambdasim with every extra, .[all] (JupyterLab, Voila, Dask, pytest,"
 	@echo "    Playwright, ...; a few minutes the first time)"
 	$(PIP) install -e ".[all]"
 	@touch $@ $(CORE_STAMP) $(BUILT_STAMP)
+endif
 
 $(BUILT_STAMP): setup.py $(wildcard lambdasim/sim/*.py lambdasim/sim/*/*.py) | $(CORE_STAMP)
 	@echo "==> compiling lambdasim's hot modules (mypyc; LAMBDASIM_COMPILE=0: plain Python)"

@@ -117,8 +117,8 @@ def test_the_other_targets_install_everything(tmp_path, target):
 
 def test_a_second_make_demo_installs_nothing(tmp_path):
     """A stamp per install: once the core is installed (stamp newer than pyproject.toml),
-    `make demo` only runs the demo; `make test` still installs the rest, and after that
-    neither installs again."""
+    `make demo` only runs the demo; `make test` still installs the rest (the extras'
+    packages, without building lambdasim again), and after that neither installs again."""
     venv_dir = tmp_path / "venv"
     (venv_dir / "bin").mkdir(parents=True)
     (venv_dir / "bin" / "python").touch()
@@ -127,7 +127,9 @@ def test_a_second_make_demo_installs_nothing(tmp_path):
     demo = make_dry("demo", VENV=str(venv_dir))
     assert "pip install" not in demo and "-m venv" not in demo
     assert "lambdasim demo" in demo
-    assert '.[all]"' in make_dry("test", VENV=str(venv_dir))
+    test = make_dry("test", VENV=str(venv_dir))  # the extras only: lambdasim is not rebuilt
+    assert f"{venv_dir}/bin/python -m pip install -r {venv_dir}/extras.txt" in test
+    assert "pip install -e" not in test and "pip install --no-deps" not in test
     (venv_dir / ".installed-all").touch()
     assert "pip install" not in make_dry("test", VENV=str(venv_dir))
     assert "pip install" not in make_dry("demo", VENV=str(venv_dir))
@@ -152,3 +154,22 @@ def test_a_change_to_the_sim_layer_compiles_again_without_installing_the_rest(tm
     demo = make_dry("demo", VENV=str(venv_dir))
     assert f"{venv_dir}/bin/python -m pip install --no-deps -e ." in demo
     assert ".[all]" not in demo
+
+
+def test_after_make_demo_the_extras_list_is_every_package_of_all(tmp_path):
+    """The command `make test` runs after `make demo` writes the requirements of every group
+    that the "all" extra names, read from pyproject.toml."""
+    venv_dir = tmp_path / "venv"
+    (venv_dir / "bin").mkdir(parents=True)
+    (venv_dir / "bin" / "python").symlink_to(sys.executable)
+    (venv_dir / ".installed-core").touch()
+    (venv_dir / ".built").touch()
+    (line,) = [x for x in make_dry("test", VENV=str(venv_dir)).splitlines()
+               if "tomllib" in x]
+    subprocess.run(line, shell=True, cwd=ROOT, check=True, timeout=30)
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    (all_,) = extras["all"]
+    groups = re.search(r"\[(.*)\]", all_).group(1).split(",")
+    assert set(groups) == set(extras) - {"all"}
+    want = [r for g in groups for r in extras[g]]
+    assert (venv_dir / "extras.txt").read_text().split() == want
