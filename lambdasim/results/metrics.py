@@ -114,11 +114,12 @@ def time_alive(t: np.ndarray, t0: float, t1: float) -> float:
     return float(np.clip(t1 - np.maximum(t, t0), 0.0, None).sum())
 
 
-def metrics_table(scenario, inv: dict, thr: dict, sources: list, period_s: float
+def metrics_table(scenario, inv: dict, thr: dict, sources: list, steps: dict, period_s: float
                   ) -> pd.DataFrame:
     """The CloudWatch-style series of a run, one value per period: ``inv`` and ``thr`` are
     the invocations' and throttles' columns as arrays, ``sources`` (name, kind, function,
-    samples) per source. Function-wide series have ``source == ""``."""
+    samples) per source, ``steps`` each function's :func:`concurrency_steps`. Function-wide
+    series have ``source == ""``."""
     h = scenario.duration_s
     nb = int(np.ceil(h / period_s - 1e-9))
     t = np.arange(nb) * period_s
@@ -158,9 +159,7 @@ def metrics_table(scenario, inv: dict, thr: dict, sources: list, period_s: float
         add(f.name, "", "Duration", aggregate(start[done], (end[done] - start[done]
                                                            - i["init_s"][done]) * 1e3,
                                          "mean", period_s, nb))
-        end = np.minimum(np.where(done, end, h), h)
-        times, levels = concurrency_steps(start, end)
-        add(f.name, "", "ConcurrentExecutions", max_levels(times, levels, t, t + period_s))
+        add(f.name, "", "ConcurrentExecutions", max_levels(*steps[f.name], t, t + period_s))
     for name, kind, fn, samples in sources:
         i = rows(inv["source"] == name)
         counts(i, thr["time_s"][thr["source"] == name], fn, name)

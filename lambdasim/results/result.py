@@ -57,6 +57,8 @@ class Result:
         self._inv, self._thr = tables.arrays(self.invocations), tables.arrays(self.throttles)
         self._costs = bill.itemise(sc, self._inv, log.sources)
         self.summary = self._summary(log)
+        #: each function's in-flight count as steps (``concurrency_steps``), set by _functions
+        self._steps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.functions = self._functions()
         self._events = tables.events(log) if log.record_detail == "full" else None
 
@@ -98,7 +100,8 @@ class Result:
             start, end = inv["start_s"][allinv], inv["end_s"][allinv]
             end = np.minimum(np.where(np.isnan(end), h, end), h)
             busy = np.clip(end - np.maximum(start, w), 0, None).sum()
-            times, levels = concurrency_steps(start, end)
+            # the in-flight steps, also the metrics' ConcurrentExecutions (a sort: done once)
+            times, levels = self._steps[name] = concurrency_steps(start, end)
             envs = env["function"] == name
             deaths = env["death_s"][envs]
             alive = (time_alive(env["birth_s"][envs], w, h)
@@ -158,7 +161,8 @@ class Result:
         return self._metrics_cache[period_s]
 
     def _metrics(self, period_s: float) -> pd.DataFrame:
-        return metrics_table(self.scenario, self._inv, self._thr, self._sources, period_s)
+        return metrics_table(self.scenario, self._inv, self._thr, self._sources, self._steps,
+                             period_s)
 
     def series(self, metric: str, source: str | None = None, function: str | None = None,
                period_s: float = 60.0) -> pd.Series:
